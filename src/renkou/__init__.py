@@ -1,0 +1,1 @@
+"""renkou: the information platform of a township population and family services office."""

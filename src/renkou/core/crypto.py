@@ -1,0 +1,79 @@
+"""Field encryption (AES-256-GCM) and the keyed blind index for sensitive values.
+
+Keys come from settings (the environment), never from the database. A ciphertext is
+``kid (1 byte) | nonce (12) | ciphertext+tag``; several keys may be configured so that
+old rows stay readable while ``renkou rotate-keys`` re-encrypts them with the first.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+_NONCE = 12
+
+
+@cache
+def _keyring(spec: str) -> tuple[int, dict[int, AESGCM]]:
+    ring: dict[int, AESGCM] = {}
+    current = -1
+    for part in spec.split(","):
+        kid_text, _, key_text = part.strip().partition(":")
+        try:
+            kid = int(kid_text)
+            key = base64.b64decode(key_text, validate=True)
+        except ValueError as exc:
+            raise ImproperlyConfigured("RENKOU_DATA_KEYS must look like '1:<base64>,…'") from exc
+        if not 0 < kid < 256 or len(key) != 32:
+            raise ImproperlyConfigured("each data key needs an id 1–255 and 32 bytes")
+        ring[kid] = AESGCM(key)
+        if current < 0:
+            current = kid
+    return current, ring
+
+
+@cache
+def _index_key(spec: str) -> bytes:
+    key = base64.b64decode(spec, validate=True)
+    if len(key) < 32:
+        raise ImproperlyConfigured("RENKOU_INDEX_KEY must be at least 32 bytes")
+    return key
+
+
+def encrypt(plaintext: str, *, context: bytes) -> bytes:
+    """Encrypt; `context` (e.g. b"person.id") is bound as associated data."""
+    current, ring = _keyring(settings.RENKOU_DATA_KEYS)
+    nonce = os.urandom(_NONCE)
+    sealed = ring[current].encrypt(nonce, plaintext.encode("utf-8"), context)
+    return bytes([current]) + nonce + sealed
+
+
+def decrypt(blob: bytes | memoryview, *, context: bytes) -> str:
+    data = bytes(blob)
+    _, ring = _keyring(settings.RENKOU_DATA_KEYS)
+    aead = ring.get(data[0])
+    if aead is None:
+        raise ImproperlyConfigured(f"no data key with id {data[0]} is configured")
+    return aead.decrypt(data[1 : 1 + _NONCE], data[1 + _NONCE :], context).decode("utf-8")
+
+
+def key_id_of(blob: bytes | memoryview) -> int:
+    return bytes(blob[:1])[0]
+
+
+def current_key_id() -> int:
+    return _keyring(settings.RENKOU_DATA_KEYS)[0]
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """Keyed HMAC-SHA256 of a normalised value: equal inputs match, nothing is revealed."""
+    key = _index_key(settings.RENKOU_INDEX_KEY)
+    mac = hmac.new(key, purpose.encode() + b"\x00" + value.encode("utf-8"), hashlib.sha256)
+    return mac.hexdigest()

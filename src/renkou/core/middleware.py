@@ -1,0 +1,45 @@
+"""Session lifetime rules and the login-required default."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware as _DjangoLoginRequired
+from django.http import HttpRequest, HttpResponse
+
+_LOGIN_AT = "renkou_login_at"
+_SEEN_AT = "renkou_seen_at"
+
+
+class LoginRequiredMiddleware(_DjangoLoginRequired):
+    """Every view needs a login unless marked with ``login_not_required``."""
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session after the idle timeout or the absolute lifetime, server-side."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            login_at = float(request.session.get(_LOGIN_AT, now))
+            seen_at = float(request.session.get(_SEEN_AT, now))
+            idle = now - seen_at > settings.RENKOU_SESSION_IDLE_SECONDS
+            expired = now - login_at > settings.RENKOU_SESSION_ABSOLUTE_SECONDS
+            if idle or expired:
+                logout(request)
+            else:
+                request.session[_SEEN_AT] = now
+        return self.get_response(request)
+
+
+
+def mark_session_start(request: HttpRequest) -> None:
+    now = time.time()
+    request.session[_LOGIN_AT] = now
+    request.session[_SEEN_AT] = now
