@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 
+from renkou.core.access import ALL_ROLES, Rule
 from renkou.core.audit import audit_record
 from renkou.core.forms import LoginForm
 from renkou.core.middleware import mark_session_start
@@ -51,3 +52,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     audit_record(action="audit.read", request=request, detail={"filter": action, "page": page.number})
     return render(request, "core/audit_log.html", {"page": page, "action": action})
+
+
+ACCESS = {
+    "core:login": Rule(public=True),
+    "core:logout": Rule(roles=ALL_ROLES, method="POST"),
+    "core:home": Rule(roles=ALL_ROLES),
+    "core:audit_log": Rule(roles=frozenset({Role.AUDIT_ADMIN})),
+    "set_language": Rule(public=True, method="POST"),
+}

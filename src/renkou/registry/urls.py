@@ -1,8 +1,21 @@
-from django.urls import path
-
-from renkou.registry import views
+from renkou.registry.views import (
+    changereports,
+    duplicates,
+    households,
+    imports,
+    overview,
+    persons,
+    transfers,
+)
 
 app_name = "registry"
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    *overview.urlpatterns,
+    *persons.urlpatterns,
+    *households.urlpatterns,
+    *changereports.urlpatterns,
+    *duplicates.urlpatterns,
+    *transfers.urlpatterns,
+    *imports.urlpatterns,
 ]
+VIEW_MODULES = [overview, persons, households, changereports, duplicates, transfers, imports]

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+from renkou.core.access import Rule
+
+urlpatterns: list[URLPattern] = []
+ACCESS: dict[str, Rule] = {}
