@@ -1,0 +1,14 @@
+"""Test objects of each scoped kind for the generated permission-matrix tests.
+
+Each factory makes one object inside 大官庄村 (in scope for the officer, the clerk and
+head of 榴园镇 and the county; outside for other_officer and other_clerk) and
+returns its primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.conftest import Cast
+
+FACTORIES: dict[str, Callable[[Cast], int]] = {}
