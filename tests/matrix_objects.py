@@ -12,3 +12,10 @@ from collections.abc import Callable
 from tests.conftest import Cast
 
 FACTORIES: dict[str, Callable[[Cast], int]] = {}
+
+
+def _user(cast: Cast) -> int:
+    return cast.users["officer"].pk
+
+
+FACTORIES["user"] = _user

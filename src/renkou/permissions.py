@@ -10,9 +10,10 @@ from renkou.core.access import Rule
 def _modules() -> list[ModuleType]:
     from renkou.api import views as api_views
     from renkou.core import views as core_views
+    from renkou.core import views_accounts
     from renkou.registry import urls as registry_urls
 
-    return [core_views, api_views, *registry_urls.VIEW_MODULES]
+    return [core_views, views_accounts, api_views, *registry_urls.VIEW_MODULES]
 
 
 def matrix() -> dict[str, Rule]:

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "renkou.core",
     "renkou.registry",
     "renkou.api",
+    "renkou.synth",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_ids": {"()": "renkou.core.logfilters.MaskIdentityNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]}},
     "root": {"handlers": ["console"], "level": env_str("RENKOU_LOG_LEVEL", "INFO")},
 }

@@ -28,7 +28,9 @@ def test_tampering_is_detected() -> None:
 def test_rotation_keeps_old_rows_readable() -> None:
     old = crypto.encrypt("x", context=b"c")
     new_key = base64.b64encode(b"n" * 32).decode()
-    with override_settings(RENKOU_DATA_KEYS=f"2:{new_key},1:{base64.b64encode(b't' * 32).decode()}"):
+    with override_settings(
+        RENKOU_DATA_KEYS=f"2:{new_key},1:{base64.b64encode(b't' * 32).decode()}"
+    ):
         assert crypto.decrypt(old, context=b"c") == "x"
         fresh = crypto.encrypt("y", context=b"c")
         assert crypto.key_id_of(fresh) == 2

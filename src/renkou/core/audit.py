@@ -80,7 +80,7 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain (inside the caller's transaction, if any)."""
     if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

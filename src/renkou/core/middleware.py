@@ -38,7 +38,6 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
-
 def mark_session_start(request: HttpRequest) -> None:
     now = time.time()
     request.session[_LOGIN_AT] = now

@@ -47,7 +47,9 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.TRANSFER,
         }
     ),
-    Role.TOWNSHIP_HEAD: frozenset(_BUSINESS_READ | {Cap.REVEAL_ID, Cap.REVIEW_REPORTS, Cap.TRANSFER}),
+    Role.TOWNSHIP_HEAD: frozenset(
+        _BUSINESS_READ | {Cap.REVEAL_ID, Cap.REVIEW_REPORTS, Cap.TRANSFER}
+    ),
     Role.COUNTY_OFFICER: frozenset(
         _BUSINESS_READ | {Cap.EDIT_REGISTER, Cap.REVEAL_ID, Cap.IMPORT_DATA, Cap.MERGE_DUPLICATES}
     ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from renkou.core import views
+from renkou.core import views, views_accounts
 
 app_name = "core"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit_log"),
+    *views_accounts.urlpatterns,
 ]

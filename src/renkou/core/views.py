@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +23,7 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)  # rotates the session key
         mark_session_start(self.request)
         return response
@@ -50,7 +51,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if action:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    audit_record(action="audit.read", request=request, detail={"filter": action, "page": page.number})
+    audit_record(
+        action="audit.read", request=request, detail={"filter": action, "page": page.number}
+    )
     return render(request, "core/audit_log.html", {"page": page, "action": action})
 
 

@@ -51,3 +51,6 @@ class ImportRowError(models.Model):
 
     class Meta:
         ordering = ["row", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.row}:{self.column} {self.reason}"

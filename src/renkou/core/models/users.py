@@ -39,3 +39,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.CharField(max_length=45, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.ip}"

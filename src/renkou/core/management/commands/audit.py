@@ -30,6 +30,4 @@ class Command(BaseCommand):
         elif report.ok:
             self.stdout.write(f"audit chain ok: {report.rows} rows")
         if not report.ok:
-            raise CommandError(
-                f"audit chain broken at row {report.first_bad_id}: {report.reason}"
-            )
+            raise CommandError(f"audit chain broken at row {report.first_bad_id}: {report.reason}")
