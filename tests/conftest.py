@@ -63,12 +63,12 @@ def cast(db: Any) -> Cast:
         "auditor": (Role.AUDIT_ADMIN, county),
     }
     users = {
-        key: user_create(
-            username=key, password=PASSWORD, role=role, org_unit=unit, validate=False
-        )
+        key: user_create(username=key, password=PASSWORD, role=role, org_unit=unit, validate=False)
         for key, (role, unit) in specs.items()
     }
-    return Cast(county, township, village, other_village, other_township, other_township_village, users)
+    return Cast(
+        county, township, village, other_village, other_township, other_township_village, users
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,8 @@ _serial = itertools.count(100)
 
 def make_id_number(birth_date: dt.date, sex: str, area: str = "370404") -> str:
     """A valid identity number for the date and sex, unique within a test run."""
-    seq = next(_serial) % 1000
-    if (seq % 2 == 1) != (sex == "M"):
-        seq = (seq + 1) % 1000
+    # The 17th digit is odd for men, even for women; every call gets a fresh sequence.
+    seq = (next(_serial) * 2 + (1 if sex == "M" else 0)) % 1000
     first17 = f"{area}{birth_date:%Y%m%d}{seq:03d}"
     return first17 + check_digit(first17)
 

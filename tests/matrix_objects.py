@@ -19,3 +19,21 @@ def _user(cast: Cast) -> int:
 
 
 FACTORIES["user"] = _user
+
+
+def _changereport(cast: Cast) -> int:
+    from tests.changereport_factories import matrix_changereport
+
+    return matrix_changereport(cast)
+
+
+FACTORIES["changereport"] = _changereport
+
+
+def _later_kinds() -> None:
+    from tests.duplicates_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "duplicate", "merge", "transfer"
+
+
+_later_kinds()

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from renkou.registry.models.codes import Relation, Sex
+from renkou.registry.models.marriages import Marriage
 
 
 class ReportPeriod(models.Model):
@@ -81,6 +82,12 @@ class ChangeReport(models.Model):
         "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     place = models.CharField(_("迁往/来自地点"), max_length=200, blank=True)
+    # 区划代码 of the place moved from/to (a migrant's hukou place or destination), if known.
+    place_code = models.CharField(_("地点区划代码"), max_length=12, blank=True)
+    # 初婚/再婚/复婚 as the officer reports it (civil affairs registers it the same way).
+    marriage_kind = models.CharField(
+        _("婚姻类型"), max_length=12, choices=Marriage.Kind.choices, blank=True
+    )
     note = models.CharField(_("备注"), max_length=500, blank=True)
     # A report filed after its month was locked amends that month explicitly.
     amends_period = models.ForeignKey(

@@ -252,6 +252,11 @@ def person_update(
         if person.id_masked != old_masked or info is None:
             diff["id_number"] = [old_masked, person.id_masked]
             touched += ["id_cipher", "id_index", "id_masked", "id_kind", "id_warning"]
+    elif person.id_cipher and ({"sex", "birth_date"} & set(diff)):
+        # The stored number still fixes sex and birth date (GB 11643): check it again.
+        validate_identity(
+            identity.id_reveal(person.id_cipher), sex=person.sex, birth_date=person.birth_date
+        )
     if "phone" in changes:
         old_phone = person.phone_masked
         person.phone_cipher, person.phone_masked = identity.phone_store(changes["phone"])
