@@ -66,3 +66,41 @@ def test_failed_audit_write_rolls_back_the_action(cast: object) -> None:
     with pytest.raises(AuditLeakError):
         action_then_leaky_audit()
     assert not LoginFailure.objects.filter(username="x").exists()
+
+
+@pytest.mark.django_db
+def test_prune_keeps_the_chain_verifiable() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from renkou.core.audit import _row_digest, audit_prune
+
+    # Three rows written 400 days ago (built by hand: audit_record stamps now()).
+    long_ago = timezone.now() - dt.timedelta(days=400)
+    prev = "0" * 64
+    for i in range(3):
+        event = AuditEvent(at=long_ago, action="old", object_id=str(i), detail={}, prev_hash=prev)
+        event.hash = _row_digest(event)
+        event.save(force_insert=True)
+        prev = event.hash
+    for _ in range(2):
+        audit_record(action="recent")
+    assert audit_verify().ok
+    with pytest.raises(ValueError, match="183"):
+        audit_prune(older_than_days=30)
+    assert audit_prune(older_than_days=365) == 3
+    assert not AuditEvent.objects.filter(action="old").exists()
+    report = audit_verify()
+    assert report.ok, report.reason
+    assert report.rows == 3  # two recent rows and the prune record
+
+
+@pytest.mark.django_db
+def test_unexplained_gap_at_the_start_is_reported() -> None:
+    for _ in range(3):
+        audit_record(action="x")
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO renkou_audit_maintenance (reason) VALUES ('test')")
+    AuditEvent.objects.order_by("id").first().delete()  # type: ignore[union-attr]
+    assert not audit_verify().ok

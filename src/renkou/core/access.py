@@ -24,8 +24,8 @@ class Rule:
 
     roles:  roles that are let in (any other logged-in role gets 403).
     obj:    the kind of scoped object in the URL ("person", "household", "changereport",
-            "duplicate", "merge", "transfer", "orgunit", "user", "batch"), or None. Scoped URLs must answer
-            404 for an object outside the user's subtree.
+            "duplicate", "merge", "transfer", "orgunit", "user", "batch"), or None.
+            Scoped URLs must answer 404 for an object outside the user's subtree.
     method: the method the generated test uses (a POST-only URL is tested with POST).
     public: reachable without logging in (login page, language switch).
     """

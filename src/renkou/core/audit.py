@@ -8,6 +8,7 @@ written, the audited action rolls back with it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -111,9 +112,63 @@ class ChainReport:
     reason: str
 
 
+# 网络安全法 Art. 21: logs are kept online for at least six months.
+MIN_RETENTION_DAYS = 183
+
+
+def audit_prune(*, older_than_days: int, actor: User | None = None) -> int:
+    """Delete audit rows older than the retention period; returns how many.
+
+    The chain then starts at the first kept row. An ``audit.prune`` event appended to the
+    chain records that row's id and predecessor hash, so `audit_verify` can still prove
+    that nothing after it was changed.
+    """
+    if older_than_days < MIN_RETENTION_DAYS:
+        raise ValueError(f"audit rows must be kept at least {MIN_RETENTION_DAYS} days")
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    with transaction.atomic():
+        first_kept = AuditEvent.objects.filter(at__gte=cutoff).order_by("id").first()
+        if first_kept is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO renkou_audit_maintenance (reason) VALUES ('retention')")
+            cursor.execute("DELETE FROM core_auditevent WHERE id < %s", [first_kept.id])
+            deleted = cursor.rowcount
+            cursor.execute("DELETE FROM renkou_audit_maintenance WHERE reason = 'retention'")
+        audit_record(
+            action="audit.prune",
+            actor=actor,
+            detail={
+                "deleted": deleted,
+                "first_kept_id": first_kept.id,
+                "first_kept_prev": first_kept.prev_hash,
+            },
+        )
+    return deleted
+
+
+def _chain_start(first: AuditEvent) -> str | None:
+    """The predecessor hash the first remaining row may carry (None: unexplained gap)."""
+    if first.prev_hash == GENESIS:
+        return GENESIS
+    prunes = AuditEvent.objects.filter(action="audit.prune", id__gt=first.id)
+    for prune in prunes:
+        if prune.detail.get("first_kept_id") == first.id:
+            return str(prune.detail.get("first_kept_prev"))
+    return None
+
+
 def audit_verify(*, batch: int = 5000) -> ChainReport:
     """Recompute the whole chain; report the first row that does not fit."""
-    expected_prev = GENESIS
+    first = AuditEvent.objects.order_by("id").first()
+    if first is None:
+        return ChainReport(True, 0, None, "")
+    start = _chain_start(first)
+    if start is None:
+        return ChainReport(
+            False, 0, first.id, "chain does not start at genesis or a recorded prune"
+        )
+    expected_prev = start
     rows = 0
     last_id = 0
     while True:
