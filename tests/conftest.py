@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from renkou.core.models import OrgUnit, Role, User
 from renkou.core.services import orgunit_create, user_create
@@ -34,8 +36,15 @@ class Cast:
     users: dict[str, User]
 
     def client_for(self, who: str) -> Client:
+        """A logged-in client; administrators have also passed their TOTP check."""
         client = Client()
-        client.force_login(self.users[who])
+        user = self.users[who]
+        client.force_login(user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         return client
 
 
@@ -66,6 +75,8 @@ def cast(db: Any) -> Cast:
         key: user_create(username=key, password=PASSWORD, role=role, org_unit=unit, validate=False)
         for key, (role, unit) in specs.items()
     }
+    for key in ("sysadmin", "secadmin", "auditor"):  # administrators must use TOTP
+        TOTPDevice.objects.create(user=users[key], name="TOTP", confirmed=True)
     return Cast(
         county, township, village, other_village, other_township, other_township_village, users
     )

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "renkou.core",
     "renkou.registry",
     "renkou.api",
@@ -91,12 +93,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "renkou.core.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "renkou.core.middleware.LoginRequiredMiddleware",
+    "renkou.core.middleware.AdminTwoFactorMiddleware",
 ]
+OTP_TOTP_ISSUER = "renkou"
 
 ROOT_URLCONF = "renkou.urls"
 WSGI_APPLICATION = "renkou.wsgi.application"

@@ -17,4 +17,4 @@ def test_login_lands_on_overview_in_chinese(page: Page, live_server: object, cas
 
 def test_wrong_password_shows_a_clear_error(page: Page, live_server: object, cast: Cast) -> None:
     login(page, str(live_server), "clerk", "Wrong-Pass-1")
-    expect(page.locator("[role=alert]")).to_contain_text("用户名或密码错误")
+    expect(page.locator("[role=alert]")).to_contain_text("用户名、密码或动态口令错误")

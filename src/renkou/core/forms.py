@@ -6,7 +6,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from renkou.core.audit import audit_record, client_ip
+from renkou.core.otp import otp_confirmed_device
 from renkou.core.services import login_failure_record, login_failures_clear, login_is_locked
 
 
@@ -14,9 +17,19 @@ class LoginForm(AuthenticationForm):
     """Django's login form plus lockout; every answer to a failure reads the same."""
 
     error_messages = {
-        "invalid_login": _("用户名或密码错误，或账号已被暂时锁定。"),
-        "inactive": _("用户名或密码错误，或账号已被暂时锁定。"),
+        "invalid_login": _("用户名、密码或动态口令错误，或账号已被暂时锁定。"),
+        "inactive": _("用户名、密码或动态口令错误，或账号已被暂时锁定。"),
     }
+    otp_token = forms.CharField(
+        label=_("动态口令"),
+        required=False,
+        max_length=8,
+        help_text=_("已启用双因素认证的账号须填写验证器应用中的6位数字。"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.otp_device: TOTPDevice | None = None
 
     def clean(self) -> dict[str, Any]:
         username = (self.data.get("username") or "").strip()
@@ -32,6 +45,7 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         try:
             cleaned = super().clean()
+            self._check_second_factor()
         except forms.ValidationError:
             login_failure_record(username=username, ip=ip)
             audit_record(
@@ -43,3 +57,12 @@ class LoginForm(AuthenticationForm):
             raise
         login_failures_clear(username=username)
         return cleaned
+
+    def _check_second_factor(self) -> None:
+        device = otp_confirmed_device(self.get_user())
+        if device is None:
+            return
+        token = (self.cleaned_data.get("otp_token") or "").strip()
+        if not token or not device.verify_token(token):
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        self.otp_device = device

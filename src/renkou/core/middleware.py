@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _DjangoLoginRequired
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 
 _LOGIN_AT = "renkou_login_at"
 _SEEN_AT = "renkou_seen_at"
@@ -42,3 +44,35 @@ def mark_session_start(request: HttpRequest) -> None:
     now = time.time()
     request.session[_LOGIN_AT] = now
     request.session[_SEEN_AT] = now
+
+
+class AdminTwoFactorMiddleware:
+    """Administrators must have passed a TOTP check in this session (SECURITY.md).
+
+    An administrator without a verified device can only enrol one or log out.
+    """
+
+    _ALLOWED = ("core:otp_setup", "core:logout", "set_language")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from renkou.core.roles import ADMIN_ROLES
+
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "role", None) in ADMIN_ROLES
+            and not user.is_verified()  # type: ignore[union-attr]
+        ):
+            if _view_name(request) not in self._ALLOWED:
+                return redirect("core:otp_setup")
+        return self.get_response(request)
+
+
+def _view_name(request: HttpRequest) -> str:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""

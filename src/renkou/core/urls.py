@@ -8,5 +8,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("otp/", views.otp_setup, name="otp_setup"),
     *views_accounts.urlpatterns,
 ]

@@ -5,15 +5,25 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_otp import login as otp_login
 
 from renkou.core.access import ALL_ROLES, Rule
 from renkou.core.audit import audit_record
 from renkou.core.forms import LoginForm
 from renkou.core.middleware import mark_session_start
-from renkou.core.models import AuditEvent, Role
+from renkou.core.models import AuditEvent, Role, User
+from renkou.core.otp import (
+    otp_confirmed_device,
+    otp_enroll_confirm,
+    otp_pending_device,
+    otp_qr_svg,
+    otp_secret_text,
+)
 from renkou.core.roles import Cap, requires
 
 
@@ -26,6 +36,10 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)  # rotates the session key
         mark_session_start(self.request)
+        device = getattr(form, "otp_device", None)
+        if device is not None:
+            otp_login(self.request, device)
+            audit_record(action="otp.verified", request=self.request, object_type="user")
         return response
 
 
@@ -41,6 +55,31 @@ def home(request: HttpRequest) -> HttpResponse:
     if role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
         return render(request, "core/admin_home.html")
     return redirect("registry:overview")
+
+
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol a TOTP authenticator (required for administrators, open to everyone)."""
+    user = request.user
+    assert isinstance(user, User)
+    confirmed = otp_confirmed_device(user)
+    if confirmed is not None and request.method == "GET" and not request.GET.get("renew"):
+        return render(request, "core/otp_setup.html", {"confirmed": True})
+    device = otp_pending_device(user)
+    error = ""
+    if request.method == "POST":
+        if otp_enroll_confirm(user=user, device=device, token=request.POST.get("token", "")):
+            otp_login(request, device)
+            messages.success(request, _("双因素认证已启用。"))
+            return redirect("core:home")
+        error = _("动态口令不正确，请核对手机时间后重试。")
+    context = {
+        "confirmed": False,
+        "qr": otp_qr_svg(device),
+        "secret": otp_secret_text(device),
+        "error": error,
+    }
+    return render(request, "core/otp_setup.html", context)
 
 
 @require_GET
@@ -62,5 +101,6 @@ ACCESS = {
     "core:logout": Rule(roles=ALL_ROLES, method="POST"),
     "core:home": Rule(roles=ALL_ROLES),
     "core:audit_log": Rule(roles=frozenset({Role.AUDIT_ADMIN})),
+    "core:otp_setup": Rule(roles=ALL_ROLES),
     "set_language": Rule(public=True, method="POST"),
 }
