@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "renkou.registry",
     "renkou.api",
     "renkou.synth",
+    "renkou.benchmarks",
 ]
 
 MIDDLEWARE = [

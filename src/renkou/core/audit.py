@@ -133,7 +133,7 @@ def audit_prune(*, older_than_days: int, actor: User | None = None) -> int:
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO renkou_audit_maintenance (reason) VALUES ('retention')")
             cursor.execute("DELETE FROM core_auditevent WHERE id < %s", [first_kept.id])
-            deleted = cursor.rowcount
+            deleted = int(cursor.rowcount)
             cursor.execute("DELETE FROM renkou_audit_maintenance WHERE reason = 'retention'")
         audit_record(
             action="audit.prune",

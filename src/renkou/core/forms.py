@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from renkou.core.audit import audit_record, client_ip
-from renkou.core.otp import otp_confirmed_device
+from renkou.core.otp import otp_confirmed_device, otp_verify
 from renkou.core.services import login_failure_record, login_failures_clear, login_is_locked
 
 
@@ -63,6 +63,6 @@ class LoginForm(AuthenticationForm):
         if device is None:
             return
         token = (self.cleaned_data.get("otp_token") or "").strip()
-        if not token or not device.verify_token(token):
+        if not token or not otp_verify(device, token):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         self.otp_device = device

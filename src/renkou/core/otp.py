@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import django_otp
 import segno
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from renkou.core.audit import audit_record
 from renkou.core.models import User
+
+
+def otp_verify(device: TOTPDevice, token: str) -> bool:
+    """Check a 6-digit code (django-otp throttles repeated failures itself)."""
+    return bool(device.verify_token(token.strip()))  # type: ignore[no-untyped-call]
+
+
+def otp_session_login(request: HttpRequest, device: TOTPDevice) -> None:
+    """Mark this session as having passed the second factor with `device`."""
+    django_otp.login(request, device)  # type: ignore[no-untyped-call]
 
 
 def otp_confirmed_device(user: User) -> TOTPDevice | None:
@@ -16,7 +28,7 @@ def otp_confirmed_device(user: User) -> TOTPDevice | None:
 
 def otp_pending_device(user: User) -> TOTPDevice:
     """The unconfirmed device being enrolled (created on first use)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
     return device
@@ -35,7 +47,7 @@ def otp_secret_text(device: TOTPDevice) -> str:
 
 def otp_enroll_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
     """Confirm `device` if `token` is right; audited either way."""
-    ok = device.verify_token(token.strip())
+    ok = otp_verify(device, token)
     with transaction.atomic():
         if ok:
             TOTPDevice.objects.filter(user=user, confirmed=True).delete()

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_otp import login as otp_login
 
 from renkou.core.access import ALL_ROLES, Rule
 from renkou.core.audit import audit_record
@@ -23,6 +22,7 @@ from renkou.core.otp import (
     otp_pending_device,
     otp_qr_svg,
     otp_secret_text,
+    otp_session_login,
 )
 from renkou.core.roles import Cap, requires
 
@@ -38,7 +38,7 @@ class LoginView(auth_views.LoginView):
         mark_session_start(self.request)
         device = getattr(form, "otp_device", None)
         if device is not None:
-            otp_login(self.request, device)
+            otp_session_login(self.request, device)
             audit_record(action="otp.verified", request=self.request, object_type="user")
         return response
 
@@ -69,7 +69,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if otp_enroll_confirm(user=user, device=device, token=request.POST.get("token", "")):
-            otp_login(request, device)
+            otp_session_login(request, device)
             messages.success(request, _("双因素认证已启用。"))
             return redirect("core:home")
         error = _("动态口令不正确，请核对手机时间后重试。")

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from renkou.core.models import OrgUnit
 from renkou.core.scoping import units_for_user
@@ -32,7 +33,9 @@ AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
 
 
 def band_label(key: str) -> str:
-    return key.replace("-", "–").replace("+", "岁以上") + ("" if key.endswith("+") else "岁")
+    if key.endswith("+"):
+        return _("%(age)s岁以上") % {"age": key[:-1]}
+    return _("%(ages)s岁") % {"ages": key.replace("-", "–")}
 
 
 _ASCII_NAME = re.compile(r"^[a-z]+$")

@@ -23,6 +23,7 @@ _DATE_PATTERNS = (
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
 )
 _SERIAL = re.compile(r"\d{1,7}(?:\.0+)?")
+_CODE_CACHE: dict[str, str] = {}
 
 
 class CellError(ValueError):
@@ -90,7 +91,15 @@ def clean_cell(value: object, kind: ColumnKind, *, date1904: bool) -> Value:  # 
         text = value.strip()
         if text.isascii():
             return text
-        return _to_text(text, kind)
+        if kind == "text":
+            return text.replace("\u3000", " ").strip()
+        # Code cells repeat (男, 汉族, 农业 …): normalise each distinct value once.
+        cached = _CODE_CACHE.get(text)
+        if cached is None:
+            cached = _to_text(text, kind)
+            if len(_CODE_CACHE) < 10_000:
+                _CODE_CACHE[text] = cached
+        return cached
     if kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sex(models.TextChoices):
@@ -43,7 +44,8 @@ class Relation(models.TextChoices):
     SPOUSE = "10", _("配偶")
     SON = "20", _("子")
     ONLY_SON = "21", _("独生子")
-    DAUGHTER = "30", _("女")
+    # Same character as the sex "女"; the context lets English say "Daughter" here.
+    DAUGHTER = "30", pgettext_lazy("relation", "女")
     ONLY_DAUGHTER = "31", _("独生女")
     GRANDCHILD = "40", _("孙子、孙女或外孙子、外孙女")
     GRANDSON = "41", _("孙子")

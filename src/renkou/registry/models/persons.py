@@ -15,7 +15,9 @@ class Person(models.Model):
         LEFT = "left", _("已出队")
 
     external_id = models.CharField(_("个案编号"), max_length=40, null=True, blank=True, unique=True)
-    name = models.CharField(_("姓名"), max_length=50)
+    # db_index (not a Meta index) so PostgreSQL also gets the pattern-ops index that
+    # makes "name starts with" searches use an index under any collation.
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
     name_pinyin = models.CharField(max_length=200, db_index=True, editable=False)
     name_initials = models.CharField(max_length=50, db_index=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
@@ -82,7 +84,6 @@ class Person(models.Model):
         verbose_name_plural = _("人员")
         indexes = [
             models.Index(fields=["org_unit", "status"], name="person_unit_status_idx"),
-            models.Index(fields=["name"], name="person_name_idx"),
             models.Index(fields=["birth_date"], name="person_birth_idx"),
         ]
 

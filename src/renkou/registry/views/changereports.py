@@ -241,7 +241,7 @@ def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
     except svc.ReportConflictError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _("无法通过：%(why)s") % {"why": "；".join(exc.messages)})
+        messages.error(request, _("无法通过：%(why)s") % {"why": _("；").join(exc.messages)})
     else:
         messages.success(request, _("已通过，登记簿已更新。"))
     return redirect("registry:report_detail", pk=pk)
@@ -262,7 +262,7 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
     except svc.ReportConflictError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, _("；").join(exc.messages))
     else:
         messages.success(request, _("已退回村里修改。"))
     return redirect("registry:report_detail", pk=pk)
@@ -329,7 +329,7 @@ def period_submit(request: HttpRequest) -> HttpResponse:
     try:
         period = svc.period_submit(actor=_user(request), month=month)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, _("；").join(exc.messages))
     else:
         if svc.period_is_late(period):
             messages.warning(request, _("已上报（已超过每月3日的上报期限）。"))
@@ -347,7 +347,7 @@ def period_lock(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.period_lock(actor=user, unit=village, month=month)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, _("；").join(exc.messages))
     else:
         messages.success(
             request,

@@ -141,7 +141,7 @@ def _save_correction(
 
 
 def _form_errors(form: Any) -> str:
-    return "；".join(str(m) for errors in form.errors.values() for m in errors)
+    return _("；").join(str(m) for errors in form.errors.values() for m in errors)
 
 
 @require_POST
@@ -163,7 +163,7 @@ def person_deregister_view(request: HttpRequest, pk: int) -> HttpResponse:
             evidence=form.cleaned_data["evidence"],
         )
     except (ValidationError, ConflictError) as exc:
-        text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        text = _("；").join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, _("出队未办理：") + text)
     else:
         messages.success(request, _("已办理出队。"))
@@ -187,7 +187,7 @@ def person_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
             source=_SOURCE,
         )
     except (ValidationError, ConflictError) as exc:
-        text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        text = _("；").join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, _("回档未办理：") + text)
     else:
         messages.success(request, _("已回档。"))

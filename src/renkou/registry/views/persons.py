@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Sequence
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -232,11 +234,12 @@ def _current_membership(person: Person) -> Any:
 
 
 # Keys of LifeEvent.changes that are not Person fields.
-_EXTRA_LABELS: dict[str, tuple[str, dict[str, str]]] = {
-    "id_number": ("公民身份号码", {}),
-    "phone": ("联系电话", {}),
-    "household": ("户编号", {}),
-    "relation": ("与户主关系", {str(k): str(v) for k, v in Relation.choices}),
+# Labels stay lazy so they follow the request's language, not the one active at import.
+_EXTRA_LABELS: dict[str, tuple[str | Promise, Sequence[tuple[str, str | Promise]]]] = {
+    "id_number": (gettext_lazy("公民身份号码"), []),
+    "phone": (gettext_lazy("联系电话"), []),
+    "household": (gettext_lazy("户编号"), []),
+    "relation": (gettext_lazy("与户主关系"), Relation.choices),
 }
 
 
@@ -247,7 +250,9 @@ def _change_rows(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
         try:
             model_field = Person._meta.get_field(name)
         except FieldDoesNotExist:
-            label, choices = _EXTRA_LABELS.get(name, (name, {}))
+            lazy_label, extra_choices = _EXTRA_LABELS.get(name, (name, []))
+            label = str(lazy_label)
+            choices = {str(k): str(v) for k, v in extra_choices}
         else:
             label = str(getattr(model_field, "verbose_name", name))
             choices = {str(k): str(v) for k, v in getattr(model_field, "choices", None) or []}

@@ -1,0 +1,60 @@
+"""``renkou bench``: benchmarks as commands (BENCHMARKS.md), never timed tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from renkou.benchmarks.search import run_search_bench
+
+
+class Command(BaseCommand):
+    help = (
+        "性能测试。search：在当前数据库上用 gunicorn 和并发用户测人员查询（身份证号、姓名、"
+        "拼音、户编号）的延迟分位数。Runs against the configured database; import or seed a "
+        "register first."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="bench", required=True)
+        search = sub.add_parser("search", help="person search latency over HTTP")
+        search.add_argument("--users", type=int, default=20, help="concurrent users (20)")
+        search.add_argument("--requests", type=int, default=2000, help="total requests (2000)")
+        search.add_argument("--sample", type=int, default=300, help="persons sampled (300)")
+        search.add_argument("--seed", type=int, default=1, help="sampling seed")
+        search.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+        search.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+        search.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["users"] < 1 or options["requests"] < 1 or options["sample"] < 1:
+            raise CommandError("--users, --requests and --sample must be positive")
+        try:
+            result = run_search_bench(
+                users=options["users"],
+                requests=options["requests"],
+                sample=options["sample"],
+                seed=options["seed"],
+                workers=options["workers"],
+                threads=options["threads"],
+            )
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"{result['database']}, {result['persons']} persons, {result['users']} users, "
+            f"{result['requests']} requests in {result['wall_s']} s ({result['server']})"
+        )
+        by_kind: dict[str, dict[str, float]] = result["by_kind"]  # type: ignore[assignment]
+        for kind, stats in {"all": result["all"], **by_kind}.items():
+            assert isinstance(stats, dict)
+            self.stdout.write(
+                f"  {kind:10s} p50 {stats['p50_ms']:7.1f} ms  p95 {stats['p95_ms']:7.1f} ms"
+                f"  p99 {stats['p99_ms']:7.1f} ms  (n={int(stats['n'])})"
+            )
+        if result["errors"]:
+            raise CommandError(f"{result['errors']} requests failed: {result['first_errors']}")

@@ -1,0 +1,146 @@
+"""Importing the legacy register (全员人口个案) from CSV/XLSX/XLS.
+
+``register_import(path=…, actor=…)`` stores the file through ``core.intake``, maps the
+headers, validates every row (Chinese reasons), resolves parents and spouses against
+the file and the register, and applies everything in ONE transaction.
+
+- Atomic by default: if any row is rejected nothing is applied and the result lists
+  every error. With ``accept_valid=True`` the valid rows are applied and the rejected
+  ones are still reported (and stored as ImportRowError rows).
+- Idempotent: the same file (same SHA-256) again is a no-op; a corrected file updates
+  only rows whose fingerprint changed (matched by 个案编号), each with a correction
+  LifeEvent carrying the diff, and creates the new ones.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from renkou.core.intake import (
+    IntakeError,
+    Notice,
+    RowError,
+    intake_store,
+    read_table,
+    write_error_report,
+)
+from renkou.core.models import ImportBatch, ImportRowError, User
+from renkou.registry.importer.apply import apply_plan
+from renkou.registry.importer.plan import plan_records
+from renkou.registry.importer.spec import REGISTER_SPEC
+from renkou.registry.importer.validate import (
+    Context,
+    Record,
+    RowRejectedError,
+    check_file_rules,
+    validate_row,
+)
+
+__all__ = ["ImportResult", "IntakeError", "register_import"]
+
+
+@dataclass
+class ImportResult:
+    """What happened; ``status`` is applied, rejected, unchanged or dry_run."""
+
+    status: str
+    batch_id: int
+    rows_total: int = 0
+    rows_error: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    households: int = 0
+    marriages: int = 0
+    seconds: float = 0.0
+    errors: list[RowError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    error_report: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.rows_error == 0
+
+
+def _validate(
+    path: Path, fmt: str, mapping: dict[str, str] | None
+) -> tuple[list[Record], list[RowError], list[Notice], int]:
+    table = read_table(path=path, fmt=fmt, spec=REGISTER_SPEC, mapping=mapping)  # type: ignore[arg-type]
+    ctx = Context.load()
+    records: list[Record] = []
+    errors: list[RowError] = []
+    total = 0
+    for row in table.rows:
+        total += 1
+        if row.errors:
+            errors.extend(row.errors)
+            continue
+        try:
+            records.append(validate_row(ctx, row))
+        except RowRejectedError as exc:
+            errors.append(RowError(row.sheet, row.number, exc.column, exc.raw, exc.reason))
+    kept, cross = check_file_rules(records)
+    return kept, errors + cross, table.notices, total
+
+
+def _store_errors(batch: ImportBatch, errors: list[RowError]) -> str:
+    if not errors:
+        return ""
+    ImportRowError.objects.bulk_create(
+        [
+            ImportRowError(batch=batch, sheet=e.sheet[:100], row=e.row, column=e.column[:100],
+                           raw_value=e.raw[:255], reason=e.reason[:255])
+            for e in errors
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    target = Path(settings.DATA_DIR) / "imports" / str(batch.pk) / "errors.csv"
+    return str(
+        write_error_report(errors=sorted(errors, key=lambda e: (e.sheet, e.row)), path=target)
+    )
+
+
+def register_import(
+    *,
+    path: Path | str,
+    actor: User | None,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    accept_valid: bool = False,
+) -> ImportResult:
+    """Import a legacy register file; raises IntakeError when the whole file is refused."""
+    started = time.perf_counter()
+    stored = intake_store(path=Path(path), kind=REGISTER_SPEC.kind, actor=actor)
+    batch = stored.batch
+    if stored.duplicate_of is not None:
+        return ImportResult("unchanged", batch.pk, batch.rows_total, unchanged=batch.rows_total)
+    try:
+        records, errors, notices, total = _validate(stored.path, stored.format, mapping)
+        plan, link_errors = plan_records(records)
+    except IntakeError:
+        batch.status = ImportBatch.Status.REJECTED
+        batch.save(update_fields=["status"])
+        raise
+    errors += link_errors
+    result = ImportResult("dry_run", batch.pk, total, len(errors), errors=errors, notices=notices)
+    batch.rows_total, batch.rows_error = total, len(errors)
+    batch.rows_ok = total - len(errors)
+    if dry_run or (errors and not accept_valid):
+        result.status = "dry_run" if dry_run else "rejected"
+        result.created, result.unchanged = len(plan.new), plan.unchanged
+        result.updated = len(plan.changed)
+        batch.status = ImportBatch.Status.REJECTED
+        batch.save()
+    else:
+        applied = apply_plan(plan=plan, batch=batch, actor=actor, rows_error=len(errors))
+        result.status = "applied"
+        result.created, result.updated = applied.created, applied.updated
+        result.unchanged, result.households = plan.unchanged, applied.households
+        result.marriages = applied.marriages
+    result.error_report = _store_errors(batch, errors)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result

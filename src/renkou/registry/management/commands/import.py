@@ -1,0 +1,106 @@
+# ruff: noqa: N999 - Django finds the command by file name: `renkou import`.
+"""``renkou import``: load a register file (or the org-unit tree) through the intake."""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from renkou.core.intake import IntakeError, parse_mapping
+from renkou.registry.importer import ImportResult, register_import
+from renkou.registry.importer.orgunits import orgunits_import
+
+MAX_PRINTED_ERRORS = 20
+
+
+def _summary(result: ImportResult) -> dict[str, Any]:
+    return {
+        "status": result.status,
+        "batch_id": result.batch_id,
+        "rows_total": result.rows_total,
+        "rows_error": result.rows_error,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "households": result.households,
+        "marriages": result.marriages,
+        "seconds": result.seconds,
+        "error_report": result.error_report,
+        "notices": [{"sheet": n.sheet, "row": n.row, "message": n.message} for n in result.notices],
+        "errors": [
+            {"sheet": e.sheet, "row": e.row, "column": e.column, "raw": e.raw, "reason": e.reason}
+            for e in result.errors[:MAX_PRINTED_ERRORS]
+        ],
+    }
+
+
+class Command(BaseCommand):
+    help = (
+        "导入文件。--kind register：全员人口个案（旧系统迁移格式，CSV/XLSX/XLS）；"
+        "--kind orgunits：组织机构 orgunits.csv。默认整文件原子导入：任一行有错则不导入任何行；"
+        "--accept-valid 导入正确的行并报告错误行。同一文件重复导入不做任何改动。"
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("file", type=Path, help="要导入的文件")
+        parser.add_argument("--kind", choices=["register", "orgunits"], default="register")
+        parser.add_argument(
+            "--map", action="append", default=[], metavar="表头=字段",
+            help="把文件中的表头映射到字段，例如 --map 证件号码=id_number（可重复）",
+        )  # fmt: skip
+        parser.add_argument("--accept-valid", action="store_true", help="导入正确的行，报告错误行")
+        parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+        parser.add_argument("--json", action="store_true", help="输出机器可读的 JSON 摘要")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}")
+        if options["kind"] == "orgunits":
+            self._orgunits(path, as_json=options["json"])
+            return
+        try:
+            result = register_import(
+                path=path,
+                actor=None,
+                mapping=parse_mapping(options["map"]),
+                dry_run=options["dry_run"],
+                accept_valid=options["accept_valid"],
+            )
+        except IntakeError as exc:
+            raise CommandError(str(exc)) from exc
+        self._report(result, as_json=options["json"])
+        if result.status == "rejected" or (result.rows_error and not options["dry_run"]):
+            raise CommandError(f"有 {result.rows_error} 行被拒绝，错误报告：{result.error_report}")
+
+    def _orgunits(self, path: Path, *, as_json: bool) -> None:
+        try:
+            count = orgunits_import(path=path, actor=None)
+        except IntakeError as exc:
+            raise CommandError(f"组织机构文件无效：{exc}") from exc
+        if as_json:
+            self.stdout.write(json.dumps({"status": "applied", "rows_total": count}))
+        else:
+            self.stdout.write(f"已载入 {count} 个组织机构（已有的保持不变）。")
+
+    def _report(self, result: ImportResult, *, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(_summary(result), ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"批次 {result.batch_id}：{result.status}；共 {result.rows_total} 行，"
+            f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}，"
+            f"错误 {result.rows_error}；用时 {result.seconds} 秒。"
+        )
+        for notice in result.notices:
+            self.stdout.write(f"  说明：{notice.sheet} 第 {notice.row} 行：{notice.message}")
+        for error in result.errors[:MAX_PRINTED_ERRORS]:
+            self.stderr.write(
+                f"  {error.sheet} 第 {error.row} 行 [{error.column}] {error.raw}：{error.reason}"
+            )
+        if result.error_report:
+            self.stderr.write(f"错误报告：{result.error_report}")
