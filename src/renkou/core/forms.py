@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
-
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from renkou.core.audit import audit_record, client_ip

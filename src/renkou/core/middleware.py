@@ -65,9 +65,9 @@ class AdminTwoFactorMiddleware:
             user.is_authenticated
             and getattr(user, "role", None) in ADMIN_ROLES
             and not _is_verified(user)
+            and _view_name(request) not in self._ALLOWED
         ):
-            if _view_name(request) not in self._ALLOWED:
-                return redirect("core:otp_setup")
+            return redirect("core:otp_setup")
         return self.get_response(request)
 
 

@@ -26,7 +26,9 @@ def household_queryset_for_user(*, user: Any) -> QuerySet[Household]:
 
 
 def household_get_for_user(*, user: Any, pk: int) -> Household:
-    return get_object_or_404(household_queryset_for_user(user=user).select_related("org_unit"), pk=pk)
+    return get_object_or_404(
+        household_queryset_for_user(user=user).select_related("org_unit"), pk=pk
+    )
 
 
 def changereport_queryset_for_user(*, user: Any) -> QuerySet[ChangeReport]:

@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_changereports_fields'),
+        ("registry", "0002_changereports_fields"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='person',
-            name='person_name_idx',
+            model_name="person",
+            name="person_name_idx",
         ),
         migrations.AlterField(
-            model_name='person',
-            name='name',
-            field=models.CharField(db_index=True, max_length=50, verbose_name='姓名'),
+            model_name="person",
+            name="name",
+            field=models.CharField(db_index=True, max_length=50, verbose_name="姓名"),
         ),
     ]

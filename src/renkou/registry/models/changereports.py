@@ -56,7 +56,9 @@ class ChangeReport(models.Model):
     period = models.ForeignKey(ReportPeriod, on_delete=models.PROTECT, related_name="reports")
     org_unit = models.ForeignKey("core.OrgUnit", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
+    )
     event_date = models.DateField(_("发生日期"))
     # The person concerned (deceased, mover, bride/groom); empty for a birth or arrival.
     subject = models.ForeignKey(

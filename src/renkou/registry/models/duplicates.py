@@ -32,6 +32,9 @@ class DuplicateCandidate(models.Model):
             models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.first_id}~{self.second_id} {self.reason}"
+
 
 class Merge(models.Model):
     """One merge of `merged` into `survivor`; undoing it restores both from the snapshot."""
@@ -43,9 +46,14 @@ class Merge(models.Model):
     )
     # What was moved from `merged` to `survivor` (memberships, children, marriages), by id.
     moved = models.JSONField(default=dict)
-    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     merged_at = models.DateTimeField(auto_now_add=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     undone_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.merged_id}→{self.survivor_id}"

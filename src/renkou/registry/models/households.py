@@ -14,7 +14,10 @@ class Household(models.Model):
     # 户编码: 12-digit village code + 2-digit group + 4-digit serial.
     code = models.CharField(_("户编号"), max_length=18, unique=True)
     org_unit = models.ForeignKey(
-        "core.OrgUnit", on_delete=models.PROTECT, related_name="households", verbose_name=_("所属单位")
+        "core.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("所属单位"),
     )
     hukou_type = models.CharField(
         _("户口性质"), max_length=1, choices=HukouType.choices, default=HukouType.AGRICULTURAL

@@ -25,7 +25,9 @@ class Marriage(models.Model):
     )
     kind = models.CharField(_("婚姻类型"), max_length=12, choices=Kind.choices, default=Kind.FIRST)
     married_on = models.DateField(_("结婚日期"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.MARRIED)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.MARRIED
+    )
     ended_on = models.DateField(_("终止日期"), null=True, blank=True)
 
     class Meta:

@@ -62,7 +62,9 @@ class Person(models.Model):
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
-    left_reason = models.CharField(_("出队原因"), max_length=10, choices=LeaveReason.choices, blank=True)
+    left_reason = models.CharField(
+        _("出队原因"), max_length=10, choices=LeaveReason.choices, blank=True
+    )
     left_date = models.DateField(_("出队日期"), null=True, blank=True)
     death_date = models.DateField(_("死亡日期"), null=True, blank=True)
     # Optimistic concurrency: every write checks and bumps it.

@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from renkou.core.i18n import register_text
 from renkou.core.models import User
 from renkou.registry import identity
 from renkou.registry.models import (
@@ -156,7 +158,7 @@ def _migrant_out(report: ChangeReport, actor: User) -> None:
         },
         actor=actor,
         source=SOURCE,
-        evidence=_("流出：%(place)s") % {"place": report.place},
+        evidence=register_text(gettext_lazy("流出：%(place)s"), {"place": report.place}),
         kind=LifeEvent.Kind.MOVE_OUT,
         event_date=report.event_date,
         source_ref=str(report.pk),

@@ -19,9 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from renkou.core.audit import audit_record
+from renkou.core.i18n import register_text
 from renkou.core.models import OrgUnit, User
 from renkou.registry.models import (
     DuplicateCandidate,
@@ -252,7 +255,7 @@ def duplicate_merge(
         merge = Merge.objects.create(
             survivor=keep, merged=gone, candidate=candidate, merged_by=actor
         )
-        note = _note(_("合并重复人员（合并记录%(pk)s）：%(text)s"), merge, text)
+        note = _note(gettext_lazy("合并重复人员（合并记录%(pk)s）：%(text)s"), merge, text)
         moved: dict[str, Any] = _move_membership(gone, keep, today)
         moved.update(_move_links(gone, keep, actor, note))
         moved["on"] = today.isoformat()
@@ -280,9 +283,9 @@ def duplicate_merge(
     return merge
 
 
-def _note(template: str, merge: Merge, text: str) -> str:
+def _note(template: Promise, merge: Merge, text: str) -> str:
     # LifeEvent.evidence holds 500 characters; PostgreSQL refuses a longer value.
-    return (template % {"pk": merge.pk, "text": text})[:500]
+    return register_text(template, {"pk": merge.pk, "text": text})[:500]
 
 
 def _counts(moved: dict[str, Any]) -> dict[str, int]:
@@ -367,7 +370,7 @@ def merge_undo(
         if done != 1:
             raise ValidationError(_("该合并已撤销。"), code="already_undone")
         merge.refresh_from_db()
-        note = _note(_("撤销合并（合并记录%(pk)s）：%(text)s"), merge, text)
+        note = _note(gettext_lazy("撤销合并（合并记录%(pk)s）：%(text)s"), merge, text)
         gone = Person.objects.get(pk=merge.merged_id)
         if gone.is_active or gone.left_reason != LeaveReason.DUPLICATE:
             raise _changed_since()

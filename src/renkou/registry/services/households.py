@@ -32,7 +32,9 @@ def household_create(
 
 def household_current_members(household: Household) -> list[Membership]:
     return list(
-        household.memberships.filter(left__isnull=True).select_related("person").order_by("position")
+        household.memberships.filter(left__isnull=True)
+        .select_related("person")
+        .order_by("position")
     )
 
 

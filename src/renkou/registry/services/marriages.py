@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from renkou.core.audit import audit_record
+from renkou.core.i18n import register_text
 from renkou.core.models import User
 from renkou.registry.models import LifeEvent, MaritalStatus, Marriage, Person, Sex
 from renkou.registry.services.persons import person_update
@@ -171,7 +173,7 @@ def marriage_widow(
                 status=MaritalStatus.WIDOWED,
                 # There is no "widowed" event kind; the evidence says why the status changed.
                 kind=LifeEvent.Kind.CORRECTION,
-                evidence=_("配偶死亡"),
+                evidence=register_text(gettext_lazy("配偶死亡")),
                 on=died_on,
                 actor=actor,
                 source=source,

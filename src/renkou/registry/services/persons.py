@@ -365,5 +365,7 @@ def person_restore(
             evidence=evidence,
             changes={"status": ["left", "active"], "left_reason": [old_reason, ""]},
         )
-        audit_record(action="person.restore", actor=actor, object_type="person", object_id=person.pk)
+        audit_record(
+            action="person.restore", actor=actor, object_type="person", object_id=person.pk
+        )
     return person

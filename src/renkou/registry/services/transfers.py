@@ -13,8 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from renkou.core.audit import audit_record
+from renkou.core.i18n import register_text
 from renkou.core.models import OrgUnit, User
 from renkou.core.scoping import unit_in_scope
 from renkou.registry.models import LifeEvent, Membership, Person, Transfer
@@ -102,7 +104,10 @@ def _household_note(person: Person, old_township: OrgUnit | None) -> str:
     )
     if card is None or not card.household.org_unit.path.startswith(old_township.path):
         return ""
-    return _("所在户%(code)s仍在原乡镇，请核实是否需要办理离户。") % {"code": card.household.code}
+    return register_text(
+        gettext_lazy("所在户%(code)s仍在原乡镇，请核实是否需要办理离户。"),
+        {"code": card.household.code},
+    )
 
 
 def _check_receiver(transfer: Transfer, actor: User) -> None:
@@ -121,7 +126,7 @@ def transfer_accept(*, transfer: Transfer, actor: User, note: str = "") -> Trans
         evidence = "；".join(
             part
             for part in (
-                _("乡镇间转移（申请%(pk)s）") % {"pk": transfer.pk},
+                register_text(gettext_lazy("乡镇间转移（申请%(pk)s）"), {"pk": transfer.pk}),
                 transfer.reason,
                 _household_note(person, old_township),
             )
