@@ -197,6 +197,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else
 RENKOU_LOCKOUT_FAILURES = env_int("RENKOU_LOCKOUT_FAILURES", 5, minimum=1)
 RENKOU_LOCKOUT_SECONDS = env_int("RENKOU_LOCKOUT_SECONDS", 15 * 60, minimum=60)
 RENKOU_REVEAL_PER_HOUR = env_int("RENKOU_REVEAL_PER_HOUR", 30, minimum=1)
+# The register overview's counts are cached this long (0: never; the suite uses 0).
+RENKOU_OVERVIEW_CACHE_SECONDS = env_int(
+    "RENKOU_OVERVIEW_CACHE_SECONDS", 0 if RENKOU_ENV == "test" else 300, minimum=0
+)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 RENKOU_UPLOAD_MAX_BYTES = env_int("RENKOU_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -11,8 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from renkou.core.models import OrgUnit
@@ -120,21 +123,37 @@ def person_search(*, user: Any, criteria: PersonCriteria) -> QuerySet[Person]:
         qs = qs.filter(birth_date__gte=dt.date(criteria.born_from, 1, 1))
     if criteria.born_to is not None:
         qs = qs.filter(birth_date__lte=dt.date(criteria.born_to, 12, 31))
-    return person_listing(qs)
+    return person_listing(qs, selective=bool(criteria.name.strip() or criteria.id_number.strip()))
 
 
-def person_listing(qs: QuerySet[Person]) -> QuerySet[Person]:
-    """A person list's columns in a bounded number of queries, sorted by name."""
+def person_listing(qs: QuerySet[Person], *, selective: bool = False) -> QuerySet[Person]:
+    """A person list's columns in a bounded number of queries, sorted by name.
+
+    `selective`: the filter itself narrows the rows a lot (a name prefix, an ID). Then
+    the rows are found first and sorted after: ``NULLS FIRST`` (meaningless on this
+    NOT NULL column) keeps PostgreSQL from walking the whole name index in sort order
+    hoping to meet 50 matches early, which on 10^6 persons took seconds.
+    """
+    first = F("name_pinyin").asc(nulls_first=True) if selective else F("name_pinyin").asc()
     return (
         qs.select_related("org_unit")
         .prefetch_related(_current_memberships())
-        .order_by("name_pinyin", "name", "pk")
+        .order_by(first, "name", "pk")
     )
 
 
-def villages_for_user(*, user: Any) -> QuerySet[OrgUnit]:
-    """Villages (and residents' committees) in the user's subtree, for filters."""
-    return units_for_user(user).filter(level=OrgUnit.Level.VILLAGE).order_by("code")
+def filter_units_for_user(*, user: Any) -> QuerySet[OrgUnit]:
+    """The units one level below the user's own, for the search's unit filter.
+
+    A township clerk picks among its villages, a county officer among its townships
+    (a list of every village of a county would run to hundreds); a village officer
+    sees only their own village.
+    """
+    mine = units_for_user(user)
+    children = mine.filter(parent=user.org_unit).exclude(level=OrgUnit.Level.GROUP)
+    if children.exists():
+        return children.order_by("code")
+    return mine.filter(pk=user.org_unit.pk)
 
 
 def unit_get_for_user(*, user: Any, pk: int) -> OrgUnit:
@@ -195,6 +214,7 @@ class Overview:
     unit: OrgUnit
     rows: list[OverviewRow]
     total: OverviewRow
+    computed_at: dt.datetime
 
 
 def _row_units(unit: OrgUnit, subtree: list[OrgUnit]) -> list[OrgUnit]:
@@ -212,8 +232,26 @@ def _owner_map(unit: OrgUnit, rows: list[OrgUnit], subtree: list[OrgUnit]) -> di
 
 
 def overview_for_user(*, user: Any, unit: OrgUnit, today: dt.date | None = None) -> Overview:
-    """Counts for `unit`'s child units: one GROUP BY query per table, rolled up in Python."""
+    """Counts for `unit`'s child units, cached for a few minutes.
+
+    The counts depend only on `unit` (the caller has checked it lies in the user's
+    scope), so everyone who may see a unit shares its cached counts. A county's counts
+    scan every person of the county: seconds at 10^6 persons, hence the cache.
+    """
     today = today or dt.date.today()
+    ttl = settings.RENKOU_OVERVIEW_CACHE_SECONDS
+    if ttl <= 0:
+        return _overview_compute(user=user, unit=unit, today=today)
+    key = f"registry.overview:{unit.pk}:{today.isoformat()}"
+    cached: Overview | None = cache.get(key)
+    if cached is None:
+        cached = _overview_compute(user=user, unit=unit, today=today)
+        cache.set(key, cached, ttl)
+    return cached
+
+
+def _overview_compute(*, user: Any, unit: OrgUnit, today: dt.date) -> Overview:
+    """One GROUP BY query per table, rolled up to the child units in Python."""
     subtree = list(units_for_user(user).filter(path__startswith=unit.path).order_by("code"))
     row_units = _row_units(unit, subtree)
     owner = _owner_map(unit, row_units, subtree)
@@ -250,7 +288,8 @@ def overview_for_user(*, user: Any, unit: OrgUnit, today: dt.date | None = None)
     shown = [rows[u.pk] for u in row_units]
     if unit.pk not in {u.pk for u in row_units} and _has_counts(rows[unit.pk]):
         shown.append(rows[unit.pk])
-    return Overview(unit=unit, rows=shown, total=_sum_rows(unit, list(rows.values())))
+    total = _sum_rows(unit, list(rows.values()))
+    return Overview(unit=unit, rows=shown, total=total, computed_at=timezone.now())
 
 
 def _add_person_counts(row: OverviewRow, item: dict[str, Any]) -> None:

@@ -35,10 +35,10 @@ class PersonSearchForm(forms.Form):
         label=_("户编号"), required=False, max_length=18, widget=forms.TextInput(attrs=_FILTER)
     )
     village = forms.ModelChoiceField(
-        label=_("村居"),
+        label=_("单位"),
         queryset=OrgUnit.objects.none(),
         required=False,
-        empty_label=_("全部村居"),
+        empty_label=_("全部"),
         widget=forms.Select(attrs=_FILTER),
     )
     status = forms.ChoiceField(

@@ -34,7 +34,7 @@ from renkou.registry.forms.persons import (
     RevealForm,
 )
 from renkou.registry.models import LifeEvent, Marriage, Person, Relation
-from renkou.registry.search import PersonCriteria, person_search, villages_for_user
+from renkou.registry.search import PersonCriteria, filter_units_for_user, person_search
 from renkou.registry.selectors import person_get_for_user, person_queryset_for_user
 from renkou.registry.views import person_edits
 
@@ -63,7 +63,7 @@ def _search_form(request: HttpRequest) -> PersonSearchForm:
     data = request.POST.copy() if request.method == "POST" else request.GET.copy()
     if request.method != "POST":
         data.pop("id_number", None)
-    return PersonSearchForm(data, villages=villages_for_user(user=_user(request)))
+    return PersonSearchForm(data, villages=filter_units_for_user(user=_user(request)))
 
 
 def _audit_search(request: HttpRequest, criteria: PersonCriteria, count: int) -> None:

@@ -26,6 +26,12 @@ class Command(BaseCommand):
         search.add_argument("--seed", type=int, default=1, help="sampling seed")
         search.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
         search.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+        search.add_argument(
+            "--think-ms",
+            type=int,
+            default=0,
+            help="pause of each user between requests (0: a closed loop at full load)",
+        )
         search.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,6 +45,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 workers=options["workers"],
                 threads=options["threads"],
+                think_ms=options["think_ms"],
             )
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
@@ -47,7 +54,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"{result['database']}, {result['persons']} persons, {result['users']} users, "
-            f"{result['requests']} requests in {result['wall_s']} s ({result['server']})"
+            f"{result['requests']} requests in {result['wall_s']} s ({result['server']}, "
+            f"think {result['think_ms']} ms, {result['throughput_rps']} req/s)"
         )
         by_kind: dict[str, dict[str, float]] = result["by_kind"]  # type: ignore[assignment]
         for kind, stats in {"all": result["all"], **by_kind}.items():
