@@ -6,6 +6,7 @@
                            on http://127.0.0.1:8000
     python3 dev.py test    create .venv, install, and run lint, the migration check and
                            the whole test suite (SQLite, or PostgreSQL via DATABASE_URL)
+    python3 dev.py lint    only the checks: ruff format, ruff, mypy --strict, migrations
 
 Only the standard library is used here, so this runs before anything is installed.
 """
@@ -61,23 +62,35 @@ def demo(extra: list[str]) -> None:
     os.execv(BIN / "renkou", [str(BIN / "renkou"), "demo", *extra])
 
 
+def _lint(env: dict[str, str]) -> None:
+    run(BIN / "ruff", "format", "--check", "src", "tests", "dev.py", env=env)
+    run(BIN / "ruff", "check", "src", "tests", "dev.py", env=env)
+    run(BIN / "mypy", "src", env=env)
+    run(BIN / "renkou", "makemigrations", "--check", "--dry-run", env=env)
+
+
+def lint(extra: list[str]) -> None:
+    ensure_venv()
+    _lint(dict(os.environ, RENKOU_ENV="test"))
+
+
 def test(extra: list[str]) -> None:
     ensure_venv()
     ensure_chromium()
     env = dict(os.environ, RENKOU_ENV="test")
     if "--no-lint" not in extra:
-        run(BIN / "ruff", "format", "--check", "src", "tests", "dev.py", env=env)
-        run(BIN / "ruff", "check", "src", "tests", "dev.py", env=env)
-        run(BIN / "mypy", "src", env=env)
-        run(BIN / "renkou", "makemigrations", "--check", "--dry-run", env=env)
+        _lint(env)
     args = [a for a in extra if a != "--no-lint"]
     run(BIN / "pytest", "-n", os.environ.get("RENKOU_TEST_WORKERS", "2"), *args, env=env)
 
 
+COMMANDS = {"demo": demo, "test": test, "lint": lint}
+
+
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
-    {"demo": demo, "test": test}[sys.argv[1]](sys.argv[2:])
+    COMMANDS[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":
