@@ -6,7 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from renkou.registry.models.codes import HukouType, LeaveReason, MaritalStatus, Sex
+from renkou.registry.models.codes import (
+    ETHNIC_GROUPS,
+    HukouType,
+    LeaveReason,
+    MaritalStatus,
+    Sex,
+)
 
 
 class Person(models.Model):
@@ -95,3 +101,7 @@ class Person(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def ethnicity_name(self) -> str:
+        return ETHNIC_GROUPS.get(self.ethnicity, self.ethnicity)
