@@ -10,10 +10,9 @@ from renkou.core.services import orgunit_create
 from renkou.registry.models import DuplicateCandidate, Household, Membership, Person, Transfer
 from renkou.registry.services.duplicates import duplicate_merge
 from renkou.registry.services.households import household_create
-from renkou.registry.services.persons import PersonData, person_register
 from renkou.registry.services.transfers import transfer_request
 from tests.conftest import Cast
-from tests.factories import make_id_number
+from tests.factories import make_id_number, make_person
 
 _household_serial = itertools.count(1)
 # tests.factories.make_id_number can repeat a number for one date and sex (it bumps an
@@ -32,19 +31,15 @@ def person_with(
     father: Person | None = None,
 ) -> Person:
     """A registered person; `id_number=""` gives one without a number."""
-    number = make_id_number(birth_date, sex) if id_number is None else id_number
-    data = PersonData(
+    return make_person(
+        org_unit=org_unit,
         name=name,
         sex=sex,
         birth_date=birth_date,
-        org_unit=org_unit,
-        hukou_unit=org_unit,
-        residence_unit=org_unit,
-        id_number=number,
+        id_number=id_number,
         mother=mother,
         father=father,
     )
-    return person_register(data=data, actor=None, source="form")
 
 
 def household_with(*, org_unit: OrgUnit, head: Person) -> Household:

@@ -29,16 +29,20 @@ def make_person(
     birth_date: dt.date = dt.date(1985, 3, 14),
     actor: User | None = None,
     with_id: bool = True,
+    id_number: str | None = None,
     **extra: object,
 ) -> Person:
+    """A registered person; a fresh valid ID unless `id_number` is given or `with_id` is off."""
+    if id_number is None:
+        id_number = make_id_number(birth_date, sex) if with_id else ""
+    extra.setdefault("hukou_unit", org_unit)
+    extra.setdefault("residence_unit", org_unit)
     data = PersonData(
         name=name,
         sex=sex,
         birth_date=birth_date,
         org_unit=org_unit,
-        hukou_unit=org_unit,
-        residence_unit=org_unit,
-        id_number=make_id_number(birth_date, sex) if with_id else "",
+        id_number=id_number,
         **extra,  # type: ignore[arg-type]
     )
     return person_register(data=data, actor=actor, source="form")

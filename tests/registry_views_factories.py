@@ -8,7 +8,6 @@ from renkou.core.models import OrgUnit
 from renkou.linkage.idnumber import check_digit
 from renkou.registry.models import Household, Person
 from renkou.registry.services.households import household_add_member, household_create
-from renkou.registry.services.persons import PersonData, person_register
 from tests.factories import make_person
 
 _serial = iter(range(1, 10_000))
@@ -62,15 +61,16 @@ def make_person_with_id(
     birth_date: dt.date = dt.date(1980, 5, 6),
     phone: str = "",
 ) -> Person:
-    data = PersonData(
+    return make_person(
+        org_unit=org_unit,
+        id_number=id_number,
         name=name,
         sex=sex,
         birth_date=birth_date,
-        org_unit=org_unit,
-        id_number=id_number,
         phone=phone,
+        hukou_unit=None,
+        residence_unit=None,
     )
-    return person_register(data=data, actor=None, source="form")
 
 
 def to_fifteen(id18: str) -> str:

@@ -8,9 +8,7 @@ import pytest
 from django.core.management import get_commands, load_command_class
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-OURS = sorted(
-    (name, app) for name, app in get_commands().items() if str(app).startswith("renkou.")
-)
+OURS = sorted((name, app) for name, app in get_commands().items() if str(app).startswith("renkou."))
 
 
 def test_the_expected_commands_exist() -> None:

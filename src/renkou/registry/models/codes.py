@@ -6,7 +6,7 @@ from typing import Final
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 
 class Sex(models.TextChoices):
@@ -71,18 +71,66 @@ class LeaveReason(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# gettext_noop marks the names for the catalog; the table itself keeps the Chinese names
+# that imports match against, and screens translate them on display.
 # GB/T 3304: the 56 ethnic groups, plus 97 (other, unrecognised) and 98 (foreign origin).
 ETHNIC_GROUPS: Final[dict[str, str]] = {
-    "01": "汉族", "02": "蒙古族", "03": "回族", "04": "藏族", "05": "维吾尔族",
-    "06": "苗族", "07": "彝族", "08": "壮族", "09": "布依族", "10": "朝鲜族",
-    "11": "满族", "12": "侗族", "13": "瑶族", "14": "白族", "15": "土家族",
-    "16": "哈尼族", "17": "哈萨克族", "18": "傣族", "19": "黎族", "20": "傈僳族",
-    "21": "佤族", "22": "畲族", "23": "高山族", "24": "拉祜族", "25": "水族",
-    "26": "东乡族", "27": "纳西族", "28": "景颇族", "29": "柯尔克孜族", "30": "土族",
-    "31": "达斡尔族", "32": "仫佬族", "33": "羌族", "34": "布朗族", "35": "撒拉族",
-    "36": "毛南族", "37": "仡佬族", "38": "锡伯族", "39": "阿昌族", "40": "普米族",
-    "41": "塔吉克族", "42": "怒族", "43": "乌孜别克族", "44": "俄罗斯族", "45": "鄂温克族",
-    "46": "德昂族", "47": "保安族", "48": "裕固族", "49": "京族", "50": "塔塔尔族",
-    "51": "独龙族", "52": "鄂伦春族", "53": "赫哲族", "54": "门巴族", "55": "珞巴族",
-    "56": "基诺族", "97": "其他未识别民族", "98": "外国血统中国籍人士",
-}  # fmt: skip
+    "01": gettext_noop("汉族"),
+    "02": gettext_noop("蒙古族"),
+    "03": gettext_noop("回族"),
+    "04": gettext_noop("藏族"),
+    "05": gettext_noop("维吾尔族"),
+    "06": gettext_noop("苗族"),
+    "07": gettext_noop("彝族"),
+    "08": gettext_noop("壮族"),
+    "09": gettext_noop("布依族"),
+    "10": gettext_noop("朝鲜族"),
+    "11": gettext_noop("满族"),
+    "12": gettext_noop("侗族"),
+    "13": gettext_noop("瑶族"),
+    "14": gettext_noop("白族"),
+    "15": gettext_noop("土家族"),
+    "16": gettext_noop("哈尼族"),
+    "17": gettext_noop("哈萨克族"),
+    "18": gettext_noop("傣族"),
+    "19": gettext_noop("黎族"),
+    "20": gettext_noop("傈僳族"),
+    "21": gettext_noop("佤族"),
+    "22": gettext_noop("畲族"),
+    "23": gettext_noop("高山族"),
+    "24": gettext_noop("拉祜族"),
+    "25": gettext_noop("水族"),
+    "26": gettext_noop("东乡族"),
+    "27": gettext_noop("纳西族"),
+    "28": gettext_noop("景颇族"),
+    "29": gettext_noop("柯尔克孜族"),
+    "30": gettext_noop("土族"),
+    "31": gettext_noop("达斡尔族"),
+    "32": gettext_noop("仫佬族"),
+    "33": gettext_noop("羌族"),
+    "34": gettext_noop("布朗族"),
+    "35": gettext_noop("撒拉族"),
+    "36": gettext_noop("毛南族"),
+    "37": gettext_noop("仡佬族"),
+    "38": gettext_noop("锡伯族"),
+    "39": gettext_noop("阿昌族"),
+    "40": gettext_noop("普米族"),
+    "41": gettext_noop("塔吉克族"),
+    "42": gettext_noop("怒族"),
+    "43": gettext_noop("乌孜别克族"),
+    "44": gettext_noop("俄罗斯族"),
+    "45": gettext_noop("鄂温克族"),
+    "46": gettext_noop("德昂族"),
+    "47": gettext_noop("保安族"),
+    "48": gettext_noop("裕固族"),
+    "49": gettext_noop("京族"),
+    "50": gettext_noop("塔塔尔族"),
+    "51": gettext_noop("独龙族"),
+    "52": gettext_noop("鄂伦春族"),
+    "53": gettext_noop("赫哲族"),
+    "54": gettext_noop("门巴族"),
+    "55": gettext_noop("珞巴族"),
+    "56": gettext_noop("基诺族"),
+    "97": gettext_noop("其他未识别民族"),
+    "98": gettext_noop("外国血统中国籍人士"),
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from renkou.registry.models.codes import (
@@ -104,4 +105,5 @@ class Person(models.Model):
 
     @property
     def ethnicity_name(self) -> str:
-        return ETHNIC_GROUPS.get(self.ethnicity, self.ethnicity)
+        name = ETHNIC_GROUPS.get(self.ethnicity)
+        return gettext(name) if name else self.ethnicity
