@@ -202,6 +202,8 @@ RENKOU_OVERVIEW_CACHE_SECONDS = env_int(
     "RENKOU_OVERVIEW_CACHE_SECONDS", 0 if RENKOU_ENV == "test" else 300, minimum=0
 )
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Stored uploads and generated files are deleted after this many hours (purge_files).
+RENKOU_FILE_TTL_HOURS = env_int("RENKOU_FILE_TTL_HOURS", 72, minimum=1)
 RENKOU_UPLOAD_MAX_BYTES = env_int("RENKOU_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
