@@ -12,8 +12,9 @@ def _modules() -> list[ModuleType]:
     from renkou.core import views as core_views
     from renkou.core import views_accounts
     from renkou.registry import urls as registry_urls
+    from renkou.worklists import views as worklist_views
 
-    return [core_views, views_accounts, api_views, *registry_urls.VIEW_MODULES]
+    return [core_views, views_accounts, api_views, worklist_views, *registry_urls.VIEW_MODULES]
 
 
 def matrix() -> dict[str, Rule]:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "renkou.core",
     "renkou.registry",
+    "renkou.worklists",
     "renkou.api",
     "renkou.synth",
     "renkou.benchmarks",

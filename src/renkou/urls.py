@@ -6,5 +6,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("renkou.core.urls")),
     path("registry/", include("renkou.registry.urls")),
+    path("work/", include("renkou.worklists.urls")),
     path("api/", include("renkou.api.urls")),
 ]

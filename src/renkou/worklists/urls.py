@@ -1,0 +1,4 @@
+from renkou.worklists import views
+
+app_name = "worklists"
+urlpatterns = [*views.urlpatterns]
