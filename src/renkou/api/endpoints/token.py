@@ -22,6 +22,7 @@ from renkou.api.serializers import TokenRequestSerializer, TokenSerializer
 from renkou.api.throttling import TOKEN_SCOPE, TokenRateThrottle
 from renkou.core.audit import audit_record, client_ip
 from renkou.core.models import User
+from renkou.core.roles import ADMIN_ROLES
 from renkou.core.services import login_failure_record, login_failures_clear, login_is_locked
 
 # A username is free text: anything shaped like an identity number is masked before
@@ -71,8 +72,14 @@ class TokenView(APIView):
         user = authenticate(request._request, username=username, password=password)
         if not isinstance(user, User):
             raise _refuse(request, username, "login.failed")
+        if user.role in ADMIN_ROLES:
+            # Administrators sign in with a second factor, which a token would bypass;
+            # their duties have no API.
+            raise _refuse(request, username, "login.failed")
         with transaction.atomic():
             login_failures_clear(username=username)
-            token, _created = Token.objects.get_or_create(user=user)
+            # A new token revokes the previous one (one token per account).
+            Token.objects.filter(user=user).delete()
+            token = Token.objects.create(user=user)
             audit_record(action="api.token", actor=user, request=request._request)
         return Response({"token": token.key})
