@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from renkou.benchmarks.linkage import run_linkage_bench
 from renkou.benchmarks.search import run_search_bench
 
 
@@ -33,8 +35,18 @@ class Command(BaseCommand):
             help="pause of each user between requests (0: a closed loop at full load)",
         )
         search.add_argument("--json", action="store_true", help="print the result as JSON")
+        linkage = sub.add_parser("linkage", help="record linkage on a synthetic county")
+        linkage.add_argument("--people", type=int, required=True, help="county size")
+        linkage.add_argument("--noise", type=float, default=1.0, help="noise factor (1 or 3)")
+        linkage.add_argument("--seed", type=int, default=2026, help="generator seed")
+        linkage.add_argument("--data", type=Path, default=None, help="reuse/generate county here")
+        linkage.add_argument("--repeat", type=int, default=3, help="runs per method (median)")
+        linkage.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["bench"] == "linkage":
+            self._linkage(options)
+            return
         if options["users"] < 1 or options["requests"] < 1 or options["sample"] < 1:
             raise CommandError("--users, --requests and --sample must be positive")
         try:
@@ -66,3 +78,36 @@ class Command(BaseCommand):
             )
         if result["errors"]:
             raise CommandError(f"{result['errors']} requests failed: {result['first_errors']}")
+
+    def _linkage(self, options: dict[str, Any]) -> None:
+        if options["people"] < 100 or options["repeat"] < 1 or options["noise"] < 0:
+            raise CommandError("--people must be at least 100, --repeat positive, --noise ≥ 0")
+        result = run_linkage_bench(
+            people=options["people"],
+            noise=options["noise"],
+            seed=options["seed"],
+            data=options["data"],
+            repeat=options["repeat"],
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"register {result['register_rows']} × feed {result['feed_rows']} rows "
+            f"(noise {result['noise']}, seed {result['seed']}, month {result['month']}); "
+            f"load {result['load_s']} s"
+        )
+        for run in result["runs"]:
+            self.stdout.write(
+                f"  {run['name']:15s} F1 {run['f1']:.6f}  P {run['precision']:.6f}  "
+                f"R {run['recall']:.6f}  wall {run['wall_s']:.3f} s (median)  "
+                f"peak RSS +{run['peak_delta_mib']} MiB (total {run['peak_rss_mib']} MiB)  "
+                f"valid-ID false links {run['valid_id_false_links']}"
+            )
+        ratios = result["ratios"]
+        self.stdout.write(
+            f"  cascade/exact wall ×{ratios['cascade_vs_exact_wall']}, "
+            f"F1 gain {ratios['cascade_minus_exact_f1']:+.6f}"
+        )
+        self.stdout.write(f"  {result['memory_note']}")
+        self.stdout.write(f"  {result['splink']}")

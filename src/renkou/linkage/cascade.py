@@ -1,0 +1,298 @@
+"""The deterministic cascade: feed rows linked to register persons, pass by pass.
+
+Passes, each only over the subjects no earlier pass linked:
+
+1. ``exact_id`` (``mother_id`` for a birth certificate's mother): the normalised,
+   valid number (15-digit numbers upgraded) equals exactly one register number;
+   a certificate's mother must also be of plausible age at the baby's birth.
+2. ``repaired_id``: a number failing its check digit, one typing error from a
+   register number (idnumber.repair_candidates), accepted only when the name key
+   AND the birth date (any level but "different") confirm, for exactly one
+   candidate. Certificates carry no mother's birth date: name + plausible age.
+3. ``mother_household``: a police 出生 row (a newborn not yet in the register) goes
+   to the one woman of its household whose relation to the head makes her the
+   mother, of plausible age.
+4. ``name_dob_unique``: no usable number at all: name pinyin key + exact birth date
+   + same sex + the village (household or place label) — only when the key and
+   date are unique in the register (two 张伟 born the same day are left alone).
+
+A valid number never links to a register person with a different number: two
+valid numbers one edit apart are two people (DOMAIN.md §2).
+The joins run in DuckDB over Arrow tables, one cursor per query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from renkou.linkage import idnumber
+from renkou.linkage.normalize import date_level, name_level
+from renkou.linkage.subjects import Subjects, subjects_of
+from renkou.linkage.tables import Feed, Register
+
+__all__ = ["METHODS", "LinkResult", "link"]
+
+METHODS: Final = ("exact_id", "mother_id", "repaired_id", "mother_household", "name_dob_unique")
+_NAME_OK: Final = frozenset({"exact", "pinyin", "masked"})
+_DOB_OK: Final = frozenset({"exact", "swapped", "day", "year"})
+_MOTHER_AGE: Final = (12, 60)
+# A newborn's relation to the head → the relations its mother can have.
+_MOTHER_RELATIONS: Final = {
+    "子": ("本人", "配偶"), "女": ("本人", "配偶"),
+    "孙子": ("儿媳",), "孙女": ("儿媳",),
+    "外孙子": ("女",), "外孙女": ("女",),
+}  # fmt: skip
+_EVIDENCE_TYPE: Final = pa.struct(
+    [("name", pa.string()), ("dob", pa.string()), ("sex", pa.string()), ("place", pa.string())]
+)
+RESULT_SCHEMA: Final = pa.schema(
+    [
+        ("kind", pa.string()), ("row", pa.int64()), ("side", pa.string()),
+        ("person", pa.string()), ("method", pa.string()), ("role", pa.string()),
+        ("feed_id_valid", pa.bool_()), ("id_agrees", pa.bool_()), ("evidence", _EVIDENCE_TYPE),
+    ]
+)  # fmt: skip
+
+
+@dataclass
+class LinkResult:
+    """One row per feed subject (linked or not), as an Arrow table (``RESULT_SCHEMA``)."""
+
+    table: pa.Table
+
+    def linked(self) -> pa.Table:
+        """Only the subjects linked to a register person."""
+        return self.table.filter(self.table["person"].is_valid())
+
+
+@dataclass
+class _State:
+    """Links found so far: subject index → (register row, method)."""
+
+    found: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+    def open(self, subjects: Subjects, want: Iterable[int]) -> list[int]:
+        return [i for i in want if i not in self.found]
+
+
+def _age_ok(mother_dob: date | None, baby_dob: date | None) -> bool:
+    if mother_dob is None or baby_dob is None:
+        return True
+    age = (baby_dob - mother_dob).days / 365.25
+    return _MOTHER_AGE[0] <= age <= _MOTHER_AGE[1]
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, **tables: pa.Table) -> list[tuple[Any, ...]]:
+    cur = con.cursor()
+    try:
+        for name, table in tables.items():
+            cur.register(name, table)
+        return cur.execute(sql).fetchall()
+    finally:
+        cur.close()
+
+
+def _reg_rows(register: Register, rids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    wanted = sorted(set(rids))
+    if not wanted:
+        return {}
+    rows = register.table.take(pa.array(wanted, pa.int64())).to_pylist()
+    return {int(r["rid"]): r for r in rows}
+
+
+def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
+    """Pass 1: the valid number equals exactly one register number."""
+    idx = [i for i in range(len(s)) if s.id_status[i] == "valid" and not s.newborn[i]]
+    probe = pa.table({"sid": pa.array(idx, pa.int64()), "id": [s.id18[i] for i in idx]})
+    hits = _query(
+        con,
+        "SELECT p.sid, min(r.rid) FROM probe p JOIN reg r ON p.id = r.id "
+        "GROUP BY p.sid HAVING count(*) = 1",
+        probe=probe,
+        reg=reg.table.select(["rid", "id"]),
+    )
+    rows = _reg_rows(reg, (rid for _, rid in hits))
+    for sid, rid in hits:
+        mother = s.side[sid] == "mother"
+        if mother and not _age_ok(rows[rid]["dob"], s.event_dob[sid]):
+            continue
+        st.found[sid] = (rid, "mother_id" if mother else "exact_id")
+
+
+def _confirms(s: Subjects, i: int, r: dict[str, Any]) -> bool:
+    if name_level(s.name[i], r["name"]) not in _NAME_OK:
+        return False
+    if s.sex[i] and r["sex"] and s.sex[i] != r["sex"]:
+        return False
+    if s.dob[i] is None:
+        return s.side[i] == "mother" and _age_ok(r["dob"], s.event_dob[i])
+    return date_level(s.dob[i], r["dob"]) in _DOB_OK
+
+
+def _repaired(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
+    """Pass 2: a check-digit failure one typing error from exactly one confirmed person."""
+    idx = st.open(s, (i for i in range(len(s)) if s.id_status[i] == "bad_check"))
+    sids: list[int] = []
+    cands: list[str] = []
+    for i in idx:
+        for c in idnumber.repair_candidates(s.id18[i], today=date.max):
+            sids.append(i)
+            cands.append(c)
+    probe = pa.table({"sid": pa.array(sids, pa.int64()), "id": cands})
+    hits = _query(
+        con,
+        "SELECT p.sid, r.rid FROM probe p JOIN reg r ON p.id = r.id",
+        probe=probe,
+        reg=reg.table.select(["rid", "id"]),
+    )
+    rows = _reg_rows(reg, (rid for _, rid in hits))
+    confirmed: dict[int, list[int]] = {}
+    for sid, rid in hits:
+        if _confirms(s, sid, rows[rid]):
+            confirmed.setdefault(sid, []).append(rid)
+    for sid, rids in confirmed.items():
+        if len(rids) == 1:
+            st.found[sid] = (rids[0], "repaired_id")
+
+
+def _mother_household(
+    con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State
+) -> None:
+    """Pass 3: a police newborn → the one possible mother in its household."""
+    idx = st.open(s, (i for i in range(len(s)) if s.newborn[i] and s.household[i]))
+    probe = pa.table({"sid": pa.array(idx, pa.int64()), "household": [s.household[i] for i in idx]})
+    hits = _query(
+        con,
+        "SELECT p.sid, r.rid FROM probe p JOIN reg r ON p.household = r.household "
+        "WHERE r.sex = '女'",
+        probe=probe,
+        reg=reg.table.select(["rid", "household", "sex"]),
+    )
+    rows = _reg_rows(reg, (rid for _, rid in hits))
+    options: dict[int, list[int]] = {}
+    for sid, rid in hits:
+        r = rows[rid]
+        relations = _MOTHER_RELATIONS.get(s.relation[sid])
+        if relations is not None and r["relation"] not in relations:
+            continue
+        if r["dob"] is not None and _age_ok(r["dob"], s.event_dob[sid]):
+            options.setdefault(sid, []).append(rid)
+    for sid, rids in options.items():
+        if len(rids) == 1:
+            st.found[sid] = (rids[0], "mother_household")
+
+
+def _place_ok(s: Subjects, i: int, r: dict[str, Any], reg: Register) -> bool:
+    if s.household[i] and s.household[i] == r["household"]:
+        return True
+    if not reg.has_places:
+        return True  # no village names to compare with: uniqueness alone decides
+    return bool(r["place"]) and r["place"] in "".join(s.address[i].split())
+
+
+def _name_dob(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
+    """Pass 4: no usable number; name key + birth date unique in the register + place."""
+    idx = st.open(
+        s,
+        (
+            i
+            for i in range(len(s))
+            if s.id_status[i] in ("missing", "excel", "invalid")
+            and not s.newborn[i]
+            and s.dob[i] is not None
+            and s.key[i]
+        ),
+    )
+    probe = pa.table(
+        {
+            "sid": pa.array(idx, pa.int64()),
+            "key": [s.key[i] for i in idx],
+            "dob": pa.array([s.dob[i] for i in idx], pa.date32()),
+        }
+    )
+    hits = _query(
+        con,
+        "WITH u AS (SELECT key, dob, min(rid) AS rid FROM reg GROUP BY key, dob "
+        "HAVING count(*) = 1) SELECT p.sid, u.rid FROM probe p JOIN u USING (key, dob)",
+        probe=probe,
+        reg=reg.table.select(["rid", "key", "dob"]),
+    )
+    rows = _reg_rows(reg, (rid for _, rid in hits))
+    for sid, rid in hits:
+        r = rows[rid]
+        if s.sex[sid] and r["sex"] and s.sex[sid] != r["sex"]:
+            continue
+        if _place_ok(s, sid, r, reg):
+            st.found[sid] = (rid, "name_dob_unique")
+
+
+def _place_level(s: Subjects, i: int, r: dict[str, Any]) -> str:
+    if s.household[i] and s.household[i] == r["household"]:
+        return "household"
+    if r["place"] and r["place"] in "".join(s.address[i].split()):
+        return "village"
+    return "different" if r["place"] else "unknown"
+
+
+def _result(kind: str, s: Subjects, reg: Register, st: _State) -> LinkResult:
+    rows = _reg_rows(reg, (rid for rid, _ in st.found.values()))
+    cols: dict[str, list[Any]] = {name: [] for name in RESULT_SCHEMA.names}
+    for i in range(len(s)):
+        rid, method = st.found.get(i, (None, None))
+        r = rows.get(rid) if rid is not None else None
+        mother = method == "mother_household" or s.side[i] == "mother"
+        cols["kind"].append(kind)
+        cols["row"].append(s.row[i])
+        cols["side"].append(s.side[i])
+        cols["person"].append(r["case_id"] if r else None)
+        cols["method"].append(method)
+        cols["role"].append(("mother" if mother else s.side[i]) if r else None)
+        valid = s.id_status[i] == "valid" and not s.newborn[i]
+        cols["feed_id_valid"].append(valid)
+        cols["id_agrees"].append(r is not None and valid and s.id18[i] == r["id"])
+        cols["evidence"].append(_evidence(s, i, r, method))
+    return LinkResult(pa.table(cols, schema=RESULT_SCHEMA))
+
+
+def _evidence(s: Subjects, i: int, r: dict[str, Any] | None, method: str | None) -> Any:
+    if r is None:
+        return None
+    newborn = method == "mother_household"
+    same_sex = "same" if s.sex[i] == r["sex"] else "different"
+    return {
+        "name": "n/a" if newborn else name_level(s.name[i], r["name"]),
+        "dob": "n/a" if newborn or s.side[i] == "mother" else date_level(s.dob[i], r["dob"]),
+        "sex": "n/a" if newborn or not s.sex[i] else same_sex,
+        "place": _place_level(s, i, r),
+    }
+
+
+def link(register: Register, feed: Feed) -> LinkResult:
+    """Link every subject of ``feed`` to the register by the deterministic cascade."""
+    subjects = subjects_of(feed)
+    state = _State()
+    con = duckdb.connect()
+    try:
+        for step in (_exact, _repaired, _mother_household, _name_dob):
+            step(con, subjects, register, state)
+    finally:
+        con.close()
+    return _result(feed.kind, subjects, register, state)
+
+
+def link_exact_only(register: Register, feed: Feed) -> LinkResult:
+    """The baseline: normalised number equality only (no repair, no names, no mothers)."""
+    subjects = subjects_of(feed)
+    state = _State()
+    con = duckdb.connect()
+    try:
+        _exact(con, subjects, register, state)
+    finally:
+        con.close()
+    return _result(feed.kind, subjects, register, state)
