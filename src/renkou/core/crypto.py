@@ -2,7 +2,7 @@
 
 Keys come from settings (the environment), never from the database. A ciphertext is
 ``kid (1 byte) | nonce (12) | ciphertext+tag``; several keys may be configured so that
-old rows stay readable while ``renkou rotate-keys`` re-encrypts them with the first.
+old rows stay readable while ``renkou rotate_keys`` re-encrypts them with the first.
 """
 
 from __future__ import annotations

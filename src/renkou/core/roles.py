@@ -31,11 +31,14 @@ class Cap(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     MANAGE_SECURITY = "manage_security"
     VIEW_AUDIT = "view_audit"
+    WORK_ITEMS = "work_items"  # the 挂账销号 ledger: see and work on items in scope
+    ASSIGN_WORK = "assign_work"  # 交办, bulk assignment, approving exemptions, dispatch reviews
 
 
-_BUSINESS_READ = {Cap.VIEW_REGISTER, Cap.EXPORT_DATA}
+_BUSINESS_READ = {Cap.VIEW_REGISTER, Cap.EXPORT_DATA, Cap.WORK_ITEMS}
+_ASSIGNERS = {Cap.ASSIGN_WORK}
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.VILLAGE_OFFICER: frozenset({Cap.VIEW_REGISTER, Cap.FILE_REPORTS}),
+    Role.VILLAGE_OFFICER: frozenset({Cap.VIEW_REGISTER, Cap.FILE_REPORTS, Cap.WORK_ITEMS}),
     Role.TOWNSHIP_CLERK: frozenset(
         _BUSINESS_READ
         | {
@@ -46,12 +49,15 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.MERGE_DUPLICATES,
             Cap.TRANSFER,
         }
+        | _ASSIGNERS
     ),
     Role.TOWNSHIP_HEAD: frozenset(
-        _BUSINESS_READ | {Cap.REVEAL_ID, Cap.REVIEW_REPORTS, Cap.TRANSFER}
+        _BUSINESS_READ | _ASSIGNERS | {Cap.REVEAL_ID, Cap.REVIEW_REPORTS, Cap.TRANSFER}
     ),
     Role.COUNTY_OFFICER: frozenset(
-        _BUSINESS_READ | {Cap.EDIT_REGISTER, Cap.REVEAL_ID, Cap.IMPORT_DATA, Cap.MERGE_DUPLICATES}
+        _BUSINESS_READ
+        | _ASSIGNERS
+        | {Cap.EDIT_REGISTER, Cap.REVEAL_ID, Cap.IMPORT_DATA, Cap.MERGE_DUPLICATES}
     ),
     Role.SYSTEM_ADMIN: frozenset({Cap.MANAGE_ACCOUNTS}),
     Role.SECURITY_ADMIN: frozenset({Cap.MANAGE_SECURITY}),

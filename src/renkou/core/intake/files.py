@@ -154,21 +154,28 @@ def _safe_name(name: str) -> str:
 
 
 def intake_store(
-    *, path: Path, kind: str, actor: User | None, file_name: str | None = None
+    *,
+    path: Path,
+    kind: str,
+    actor: User | None,
+    file_name: str | None = None,
+    period: str = "",
 ) -> StoredFile:
     """Check the file, then copy it into a new STAGED ImportBatch with SHA-256 and size.
 
-    When an APPLIED batch of the same kind has the same hash, no batch is created and
+    When an APPLIED batch of the same kind (and ``period``, when given: a monthly feed
+    is the same file only for the same month) has the same hash, no batch is created and
     ``duplicate_of`` names the earlier one, so callers make re-imports a no-op.
     """
     path = Path(path)
     fmt = check_file(path, name=file_name)
     digest = sha256_of(path)
-    previous = (
-        ImportBatch.objects.filter(kind=kind, sha256=digest, status=ImportBatch.Status.APPLIED)
-        .order_by("id")
-        .first()
+    applied = ImportBatch.objects.filter(
+        kind=kind, sha256=digest, status=ImportBatch.Status.APPLIED
     )
+    if period:
+        applied = applied.filter(period=period)
+    previous = applied.order_by("id").first()
     if previous is not None:
         return StoredFile(batch=previous, path=path, format=fmt, duplicate_of=previous)
     with transaction.atomic():
@@ -177,6 +184,7 @@ def intake_store(
             file_name=(file_name or path.name)[:255],
             sha256=digest,
             size=path.stat().st_size,
+            period=period,
             status=ImportBatch.Status.STAGED,
             created_by=actor,
         )
