@@ -37,3 +37,12 @@ def _later_kinds() -> None:
 
 
 _later_kinds()
+
+
+def _worklist_kinds() -> None:
+    from tests.worklists_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "workitem", "review", "savedfilter"
+
+
+_worklist_kinds()

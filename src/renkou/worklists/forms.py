@@ -1,0 +1,75 @@
+"""Forms of the ledger pages (validation only; writes go through services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from renkou.core.models import User
+from renkou.core.roles import Cap, has_cap
+from renkou.worklists.kinds import get_kind
+from renkou.worklists.models import WorkItem
+from renkou.worklists.outcomes import Outcome
+
+_TEXT = {"rows": 3}
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("进展说明"), max_length=2000, widget=forms.Textarea(attrs=_TEXT))
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("销号结果"), choices=())
+    evidence = forms.CharField(
+        label=_("佐证"), max_length=2000, required=False, widget=forms.Textarea(attrs=_TEXT)
+    )
+    note = forms.CharField(
+        label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs=_TEXT)
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, item: WorkItem, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = get_kind(item.kind)
+        allowed = kind.allowed_outcomes if kind else frozenset()
+        if not has_cap(user, Cap.ASSIGN_WORK):
+            allowed = allowed - {Outcome.EXEMPT}
+        field = self.fields["outcome"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(v, label) for v, label in Outcome.choices if v in allowed]
+
+
+class ExemptRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("免办理由"), max_length=2000, widget=forms.Textarea(attrs=_TEXT)
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("重新挂账理由"), max_length=2000, widget=forms.Textarea(attrs=_TEXT)
+    )
+
+
+class BulkAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("责任人"))
+    due_date = forms.DateField(label=_("期限"), required=False)
+
+    def __init__(self, *args: Any, assignees: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.queryset = assignees
+
+
+class ReviewForm(forms.Form):
+    township = forms.IntegerField(required=False)
+    title = forms.CharField(label=_("标题"), max_length=200)
+
+
+class SaveFilterForm(forms.Form):
+    name = forms.CharField(label=_("筛选名称"), max_length=60)
+    query = forms.CharField(max_length=500, required=False)

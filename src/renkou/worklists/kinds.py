@@ -1,0 +1,82 @@
+"""The registry of work-item kinds: each app that opens items registers its kinds here.
+
+A kind fixes its label and which closing outcomes make sense for it (a follow-up may end
+"moved" or "died"; a data verification may not end "declined").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from renkou.worklists.outcomes import Outcome
+
+
+@dataclass(frozen=True)
+class WorkKind:
+    code: str
+    label: str | Promise
+    allowed_outcomes: frozenset[str]
+
+
+_KINDS: dict[str, WorkKind] = {}
+
+
+def register_kind(*, code: str, label: str | Promise, allowed_outcomes: frozenset[str]) -> WorkKind:
+    """Add a kind (idempotent for an identical definition; a clash is a programming error)."""
+    unknown = allowed_outcomes - set(Outcome.values)
+    if unknown:
+        raise ValueError(f"unknown outcomes for kind {code!r}: {sorted(unknown)}")
+    kind = WorkKind(code=code, label=label, allowed_outcomes=frozenset(allowed_outcomes))
+    existing = _KINDS.get(code)
+    if existing is not None and existing != kind:
+        raise ValueError(f"work kind {code!r} registered twice with different definitions")
+    _KINDS[code] = kind
+    return kind
+
+
+def get_kind(code: str) -> WorkKind | None:
+    return _KINDS.get(code)
+
+
+def all_kinds() -> list[WorkKind]:
+    return sorted(_KINDS.values(), key=lambda k: k.code)
+
+
+def kind_label(code: str) -> str:
+    kind = _KINDS.get(code)
+    return str(kind.label) if kind else code
+
+
+# Every service is voluntary: "declined" is a valid way to close a follow-up.
+FOLLOWUP = register_kind(
+    code="followup",
+    label=_("随访"),
+    allowed_outcomes=frozenset(
+        {
+            Outcome.DONE,
+            Outcome.DECLINED,
+            Outcome.EXEMPT,
+            Outcome.MOVED,
+            Outcome.DIED,
+            Outcome.UNREACHABLE,
+            Outcome.RESOLVED,
+        }
+    ),
+)
+VERIFICATION = register_kind(
+    code="verification",
+    label=_("核查"),
+    allowed_outcomes=frozenset(
+        {
+            Outcome.DONE,
+            Outcome.EXEMPT,
+            Outcome.MOVED,
+            Outcome.DIED,
+            Outcome.UNREACHABLE,
+            Outcome.RESOLVED,
+        }
+    ),
+)

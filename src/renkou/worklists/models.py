@@ -1,0 +1,149 @@
+"""The open-until-closed ledger (挂账销号): work items, their history, dispatch reviews."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from renkou.worklists.outcomes import Outcome
+
+
+class WorkItem(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("未销号")
+        CLOSED = "closed", _("已销号")
+
+    kind = models.CharField(_("类别"), max_length=40)
+    title = models.CharField(_("事项"), max_length=200)
+    # The scope key: the unit (usually a village) whose officers work the item.
+    org_unit = models.ForeignKey(
+        "core.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("单位")
+    )
+    subject_person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_marriage = models.ForeignKey(
+        "registry.Marriage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Subjects living in other apps ("feedrow:123"): never an identity number.
+    subject_ref = models.CharField(_("关联对象"), max_length=100, blank=True)
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("责任人"),
+    )
+    opened_at = models.DateTimeField(_("挂账时间"))
+    due_date = models.DateField(_("期限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(_("销号结果"), max_length=12, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(_("结果说明"), blank=True)
+    evidence = models.TextField(_("佐证"), blank=True)
+    exemption_requested = models.BooleanField(_("已申请免办"), default=False)
+    exemption_reason = models.TextField(_("免办理由"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    escalated_at = models.DateTimeField(_("上报乡镇时间"), null=True, blank=True)
+    version = models.IntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("待办事项")
+        verbose_name_plural = _("待办事项")
+        indexes = [
+            models.Index(fields=["org_unit", "status", "kind"], name="workitem_unit_status_idx"),
+            models.Index(fields=["assignee", "status"], name="workitem_assignee_idx"),
+            models.Index(fields=["status", "due_date"], name="workitem_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def kind_label(self) -> str:
+        from renkou.worklists.kinds import kind_label
+
+        return kind_label(self.kind)
+
+
+ACTION_LABELS = {
+    "opened": _("挂账"),
+    "assigned": _("交办"),
+    "note": _("进展"),
+    "closed": _("销号"),
+    "exemption_requested": _("申请免办"),
+    "reopened": _("重新挂账"),
+    "escalated": _("超期上报乡镇"),
+}
+
+
+class WorkItemEvent(models.Model):
+    """One step in an item's history (opened, assigned, note, closed, reopened…)."""
+
+    item = models.ForeignKey(WorkItem, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=30)
+    note = models.TextField(_("说明"), blank=True)
+    detail = models.JSONField(_("详情"), default=dict)  # flat str→str
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+class DispatchReview(models.Model):
+    """A dated progress snapshot of a township (调度), printed for the meeting."""
+
+    org_unit = models.ForeignKey(
+        "core.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇")
+    )
+    taken_at = models.DateTimeField(_("调度时间"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    period_start = models.DateTimeField(_("本期起"), null=True, blank=True)
+    rows = models.JSONField(_("明细"), default=list)  # see reviews.ReviewRow
+
+    class Meta:
+        verbose_name = _("调度记录")
+        verbose_name_plural = _("调度记录")
+        ordering = ["-taken_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SavedFilter(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("名称"), max_length=60)
+    query = models.CharField(_("筛选条件"), max_length=500)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="savedfilter_user_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,333 @@
+"""Writes to the ledger (挂账销号). Every write appends a WorkItemEvent and an audit row
+in the same transaction; state changes are version-checked (optimistic concurrency).
+
+Every service is voluntary for the villager: "declined" closes an item like "done" does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from renkou.core.audit import audit_record
+from renkou.core.models import OrgUnit, User
+from renkou.core.roles import Cap, has_cap
+from renkou.core.scoping import scope_filter, unit_in_scope
+from renkou.registry.models import Household, Marriage, Person
+from renkou.worklists.kinds import get_kind
+from renkou.worklists.models import WorkItem, WorkItemEvent
+from renkou.worklists.outcomes import Outcome
+
+
+class ConflictError(Exception):
+    """Someone else changed the item since it was read: nothing was written."""
+
+    def __init__(self, current: WorkItem) -> None:
+        super().__init__(_("该事项已被他人修改，请查看最新内容后重新提交。"))
+        self.current = current
+
+
+def _event(
+    item: WorkItem,
+    *,
+    action: str,
+    actor: User | None,
+    note: str = "",
+    detail: dict[str, str] | None = None,
+) -> WorkItemEvent:
+    return WorkItemEvent(
+        item=item, at=timezone.now(), actor=actor, action=action, note=note, detail=detail or {}
+    )
+
+
+def _record(
+    item: WorkItem,
+    *,
+    action: str,
+    actor: User | None,
+    note: str = "",
+    detail: dict[str, str] | None = None,
+) -> None:
+    """History row and audit row for one item (inside the caller's transaction)."""
+    _event(item, action=action, actor=actor, note=note, detail=detail).save()
+    audit_record(
+        action=f"workitem.{action}",
+        actor=actor,
+        object_type="workitem",
+        object_id=item.pk,
+        detail={"kind": item.kind, **(detail or {})},
+    )
+
+
+def _require(actor: User | None, cap: Cap) -> None:
+    if actor is not None and not has_cap(actor, cap):
+        raise PermissionDenied(_("没有权限。"))
+
+
+def _require_scope(actor: User | None, unit: OrgUnit) -> None:
+    if actor is not None and not unit_in_scope(actor, unit):
+        raise PermissionDenied(_("该单位不在您的管辖范围内。"))
+
+
+def _guarded_save(item: WorkItem, expected_version: int, fields: list[str]) -> None:
+    """Write `fields` only if nobody bumped the version since it was read."""
+    values = {name: getattr(item, name) for name in fields}
+    updated = WorkItem.objects.filter(pk=item.pk, version=expected_version).update(
+        version=F("version") + 1, **values
+    )
+    if updated != 1:
+        raise ConflictError(WorkItem.objects.get(pk=item.pk))
+    item.version = expected_version + 1
+
+
+def _subject_units(
+    person: Person | None, household: Household | None, marriage: Marriage | None
+) -> list[OrgUnit]:
+    units = [s.org_unit for s in (person, household) if s is not None]
+    if marriage is not None:
+        units += [marriage.husband.org_unit, marriage.wife.org_unit]
+    return units
+
+
+def workitem_open(
+    *,
+    kind: str,
+    org_unit: OrgUnit,
+    title: str,
+    due_date: dt.date | None = None,
+    source: str = "",
+    subject_person: Person | None = None,
+    subject_household: Household | None = None,
+    subject_marriage: Marriage | None = None,
+    subject_ref: str = "",
+    actor: User | None = None,
+) -> WorkItem:
+    """Open (挂账) an item; refuses an unknown kind, an out-of-scope unit or subject, and a
+    second open item for the same kind + subject + source."""
+    if get_kind(kind) is None:
+        raise ValidationError(_("未知的事项类别。"))
+    if not title.strip():
+        raise ValidationError(_("请填写事项名称。"))
+    _require(actor, Cap.WORK_ITEMS)
+    _require_scope(actor, org_unit)
+    # A marriage may span two villages; the person's own unit must still be visible.
+    for unit in _subject_units(subject_person, subject_household, None):
+        _require_scope(actor, unit)
+    same = WorkItem.objects.filter(
+        kind=kind,
+        status=WorkItem.Status.OPEN,
+        source=source,
+        subject_person=subject_person,
+        subject_household=subject_household,
+        subject_marriage=subject_marriage,
+        subject_ref=subject_ref,
+    )
+    with transaction.atomic():
+        if same.exists():
+            raise ValidationError(_("该对象已有同类未销号事项。"))
+        item = WorkItem.objects.create(
+            kind=kind,
+            title=title.strip(),
+            org_unit=org_unit,
+            subject_person=subject_person,
+            subject_household=subject_household,
+            subject_marriage=subject_marriage,
+            subject_ref=subject_ref,
+            source=source,
+            opened_at=timezone.now(),
+            due_date=due_date,
+        )
+        _record(item, action="opened", actor=actor, detail={"source": source})
+    return item
+
+
+def _check_assignee(assignee: User, units: Iterable[OrgUnit]) -> None:
+    if not assignee.is_active or not has_cap(assignee, Cap.WORK_ITEMS):
+        raise ValidationError(_("责任人必须是在用的业务账号。"))
+    for unit in units:
+        if not unit_in_scope(assignee, unit):
+            raise ValidationError(_("责任人所属单位不包含该事项的单位。"))
+
+
+def workitem_assign(
+    *,
+    item: WorkItem,
+    assignee: User,
+    due_date: dt.date | None,
+    actor: User,
+    expected_version: int | None = None,
+) -> WorkItem:
+    """Assign (交办) an open item with a deadline to a business user whose unit contains it."""
+    _require(actor, Cap.ASSIGN_WORK)
+    _require_scope(actor, item.org_unit)
+    if item.status != WorkItem.Status.OPEN:
+        raise ValidationError(_("已销号的事项不能交办。"))
+    _check_assignee(assignee, [item.org_unit])
+    with transaction.atomic():
+        item.assignee, item.due_date = assignee, due_date
+        version = item.version if expected_version is None else expected_version
+        _guarded_save(item, version, ["assignee", "due_date"])
+        detail = {"assignee": assignee.username, "due_date": str(due_date or "")}
+        _record(item, action="assigned", actor=actor, detail=detail)
+    return item
+
+
+def workitems_bulk_assign(
+    *, item_ids: Iterable[int], assignee: User, due_date: dt.date | None, actor: User
+) -> int:
+    """Assign many open items at once (one transaction). An id that is out of the actor's
+    scope, unknown or closed refuses the whole batch: nothing is assigned."""
+    _require(actor, Cap.ASSIGN_WORK)
+    wanted = {int(pk) for pk in item_ids}
+    if not wanted:
+        raise ValidationError(_("请选择要交办的事项。"))
+    with transaction.atomic():
+        rows = scope_filter(WorkItem.objects.all(), actor).filter(
+            pk__in=wanted, status=WorkItem.Status.OPEN
+        )
+        items = list(rows.select_for_update().select_related("org_unit"))
+        if len(items) != len(wanted):
+            raise ValidationError(_("所选事项中有不在管辖范围内或已销号的事项，未作任何交办。"))
+        _check_assignee(assignee, {i.org_unit for i in items})
+        WorkItem.objects.filter(pk__in=wanted).update(
+            assignee=assignee, due_date=due_date, version=F("version") + 1
+        )
+        detail = {"assignee": assignee.username, "due_date": str(due_date or ""), "bulk": "1"}
+        WorkItemEvent.objects.bulk_create(
+            [_event(i, action="assigned", actor=actor, detail=detail) for i in items]
+        )
+        audit_record(
+            action="workitem.bulk_assign",
+            actor=actor,
+            object_type="workitem",
+            detail={**detail, "count": len(items), "ids": ",".join(map(str, sorted(wanted)))},
+        )
+    return len(items)
+
+
+def workitem_note(*, item: WorkItem, note: str, actor: User) -> WorkItemEvent:
+    """Add a progress note to the history (does not change the item)."""
+    _require(actor, Cap.WORK_ITEMS)
+    _require_scope(actor, item.org_unit)
+    if not note.strip():
+        raise ValidationError(_("请填写说明。"))
+    with transaction.atomic():
+        event = _event(item, action="note", actor=actor, note=note.strip())
+        event.save()
+        audit_record(action="workitem.note", actor=actor, object_type="workitem", object_id=item.pk)
+    return event
+
+
+def _check_close(item: WorkItem, outcome: str, evidence: str, actor: User) -> None:
+    if item.status != WorkItem.Status.OPEN:
+        raise ValidationError(_("该事项已销号。"))
+    kind = get_kind(item.kind)
+    if outcome not in Outcome.values or kind is None or outcome not in kind.allowed_outcomes:
+        raise ValidationError(_("该类事项不能以此结果销号。"))
+    if outcome == Outcome.DONE and not evidence.strip():
+        raise ValidationError(_("办结销号须填写佐证。"))
+    if outcome == Outcome.EXEMPT and not has_cap(actor, Cap.ASSIGN_WORK):
+        raise PermissionDenied(_("免于办理须由乡镇审批；村级可申请免办。"))
+
+
+def workitem_close(
+    *,
+    item: WorkItem,
+    outcome: str,
+    evidence: str,
+    actor: User,
+    expected_version: int,
+    note: str = "",
+) -> WorkItem:
+    """Close (销号) an open item with an outcome the kind allows. "done" needs evidence;
+    "exempt" is approved by a township-level user, who is recorded as approver."""
+    _require(actor, Cap.WORK_ITEMS)
+    _require_scope(actor, item.org_unit)
+    _check_close(item, outcome, evidence, actor)
+    if outcome == Outcome.EXEMPT and not (note.strip() or item.exemption_reason):
+        raise ValidationError(_("免于办理须写明理由。"))
+    with transaction.atomic():
+        item.status, item.outcome = WorkItem.Status.CLOSED, outcome
+        item.evidence, item.outcome_note = evidence.strip(), note.strip()
+        item.closed_at, item.closed_by = timezone.now(), actor
+        item.approved_by = actor if outcome == Outcome.EXEMPT else None
+        fields = ["status", "outcome", "evidence", "outcome_note", "closed_at", "closed_by"]
+        _guarded_save(item, expected_version, [*fields, "approved_by"])
+        _record(item, action="closed", actor=actor, note=note.strip(), detail={"outcome": outcome})
+    return item
+
+
+def workitem_request_exemption(
+    *, item: WorkItem, reason: str, actor: User, expected_version: int
+) -> WorkItem:
+    """An officer asks the township to exempt an item (approved via workitem_close)."""
+    _require(actor, Cap.WORK_ITEMS)
+    _require_scope(actor, item.org_unit)
+    kind = get_kind(item.kind)
+    if item.status != WorkItem.Status.OPEN or kind is None:
+        raise ValidationError(_("该事项已销号。"))
+    if Outcome.EXEMPT not in kind.allowed_outcomes:
+        raise ValidationError(_("该类事项不能免于办理。"))
+    if not reason.strip():
+        raise ValidationError(_("请写明免办理由。"))
+    with transaction.atomic():
+        item.exemption_requested, item.exemption_reason = True, reason.strip()
+        _guarded_save(item, expected_version, ["exemption_requested", "exemption_reason"])
+        _record(item, action="exemption_requested", actor=actor, note=reason.strip())
+    return item
+
+
+def workitem_reopen(
+    *, item: WorkItem, reason: str, actor: User, expected_version: int | None = None
+) -> WorkItem:
+    """Reopen a closed item (township level); the closing stays in the history."""
+    _require(actor, Cap.ASSIGN_WORK)
+    _require_scope(actor, item.org_unit)
+    if item.status != WorkItem.Status.CLOSED:
+        raise ValidationError(_("该事项未销号。"))
+    if not reason.strip():
+        raise ValidationError(_("请写明重新挂账的理由。"))
+    with transaction.atomic():
+        previous = item.outcome
+        item.status, item.outcome, item.outcome_note, item.evidence = "open", "", "", ""
+        item.closed_at = item.closed_by = item.approved_by = item.escalated_at = None
+        item.exemption_requested, item.exemption_reason = False, ""
+        fields = ["status", "outcome", "outcome_note", "evidence", "closed_at", "closed_by"]
+        fields += ["approved_by", "escalated_at", "exemption_requested", "exemption_reason"]
+        version = item.version if expected_version is None else expected_version
+        _guarded_save(item, version, fields)
+        detail = {"previous_outcome": previous}
+        _record(item, action="reopened", actor=actor, note=reason.strip(), detail=detail)
+    return item
+
+
+def workitems_escalate_overdue(*, today: dt.date | None = None) -> int:
+    """Mark open items past their deadline as escalated to the township; returns how many.
+    Each item escalates once (until it is reopened)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        due = WorkItem.objects.filter(
+            Q(status=WorkItem.Status.OPEN, due_date__lt=today, escalated_at__isnull=True)
+        )
+        items = list(due.select_for_update())
+        if not items:
+            return 0
+        now = timezone.now()
+        # Escalation does not bump the version: an officer's close form stays valid.
+        WorkItem.objects.filter(pk__in=[i.pk for i in items]).update(escalated_at=now)
+        detail = {"due_before": today.isoformat()}
+        WorkItemEvent.objects.bulk_create(
+            [_event(i, action="escalated", actor=None, detail=detail) for i in items]
+        )
+        audit_record(
+            action="workitem.escalate",
+            object_type="workitem",
+            detail={**detail, "count": len(items)},
+        )
+    return len(items)
