@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "renkou.core",
     "renkou.registry",
     "renkou.worklists",
+    "renkou.exchange",
     "renkou.api",
     "renkou.synth",
     "renkou.benchmarks",

@@ -10,7 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from renkou.core.intake import IntakeError, parse_mapping
+from renkou.core.intake import IntakeError, Notice, RowError, parse_mapping
+from renkou.exchange.feeds import FEEDS
+from renkou.exchange.services import FeedImportResult, feed_import
 from renkou.registry.importer import ImportResult, register_import
 from renkou.registry.importer.orgunits import orgunits_import
 
@@ -38,16 +40,41 @@ def _summary(result: ImportResult) -> dict[str, Any]:
     }
 
 
+def _feed_summary(result: FeedImportResult) -> dict[str, Any]:
+    return {
+        "status": result.status,
+        "kind": result.kind,
+        "month": result.month,
+        "batch_id": result.batch_id,
+        "feed_batch_id": result.feed_batch_id,
+        "rows_total": result.rows_total,
+        "rows_error": result.rows_error,
+        "created": result.created,
+        "superseded": result.superseded,
+        "withdrawn": result.withdrawn,
+        "unchanged": result.unchanged,
+        "seconds": result.seconds,
+        "error_report": result.error_report,
+        "notices": [{"sheet": n.sheet, "row": n.row, "message": n.message} for n in result.notices],
+        "errors": [
+            {"sheet": e.sheet, "row": e.row, "column": e.column, "raw": e.raw, "reason": e.reason}
+            for e in result.errors[:MAX_PRINTED_ERRORS]
+        ],
+    }
+
+
 class Command(BaseCommand):
     help = (
         "导入文件。--kind register：全员人口个案（旧系统迁移格式，CSV/XLSX/XLS）；"
-        "--kind orgunits：组织机构 orgunits.csv。默认整文件原子导入：任一行有错则不导入任何行；"
+        "--kind orgunits：组织机构 orgunits.csv；--kind police|birth_cert|marriage|pupil："
+        "部门月度数据（须加 --month YYYY-MM）。默认整文件原子导入：任一行有错则不导入任何行；"
         "--accept-valid 导入正确的行并报告错误行。同一文件重复导入不做任何改动。"
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path, help="要导入的文件")
-        parser.add_argument("--kind", choices=["register", "orgunits"], default="register")
+        parser.add_argument("--kind", choices=["register", "orgunits", *FEEDS], default="register")
+        parser.add_argument("--month", default="", metavar="YYYY-MM", help="部门数据所属月份")
         parser.add_argument(
             "--map", action="append", default=[], metavar="表头=字段",
             help="把文件中的表头映射到字段，例如 --map 证件号码=id_number（可重复）",
@@ -63,6 +90,9 @@ class Command(BaseCommand):
         if options["kind"] == "orgunits":
             self._orgunits(path, as_json=options["json"])
             return
+        if options["kind"] in FEEDS:
+            self._feed(path, options)
+            return
         try:
             result = register_import(
                 path=path,
@@ -76,6 +106,48 @@ class Command(BaseCommand):
         self._report(result, as_json=options["json"])
         if result.status == "rejected" or (result.rows_error and not options["dry_run"]):
             raise CommandError(f"有 {result.rows_error} 行被拒绝，错误报告：{result.error_report}")
+
+    def _feed(self, path: Path, options: dict[str, Any]) -> None:
+        if not options["month"]:
+            raise CommandError("部门数据须用 --month YYYY-MM 指定月份。")
+        try:
+            result = feed_import(
+                kind=options["kind"],
+                path=path,
+                month=options["month"],
+                actor=None,
+                mapping=parse_mapping(options["map"]),
+                dry_run=options["dry_run"],
+                accept_valid=options["accept_valid"],
+            )
+        except IntakeError as exc:
+            raise CommandError(str(exc)) from exc
+        self._feed_report(result, as_json=options["json"])
+        if result.status == "rejected" or (result.rows_error and not options["dry_run"]):
+            raise CommandError(f"有 {result.rows_error} 行被拒绝，错误报告：{result.error_report}")
+
+    def _feed_report(self, result: FeedImportResult, *, as_json: bool) -> None:
+        if as_json:
+            summary = _feed_summary(result)
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"批次 {result.batch_id}（{result.kind} {result.month}）：{result.status}；"
+            f"共 {result.rows_total} 行，新增 {result.created}，更正 {result.superseded}，"
+            f"撤回 {result.withdrawn}，未变 {result.unchanged}，错误 {result.rows_error}；"
+            f"用时 {result.seconds} 秒。"
+        )
+        self._print_problems(result.notices, result.errors, result.error_report)
+
+    def _print_problems(self, notices: list[Notice], errors: list[RowError], report: str) -> None:
+        for notice in notices:
+            self.stdout.write(f"  说明：{notice.sheet} 第 {notice.row} 行：{notice.message}")
+        for error in errors[:MAX_PRINTED_ERRORS]:
+            self.stderr.write(
+                f"  {error.sheet} 第 {error.row} 行 [{error.column}] {error.raw}：{error.reason}"
+            )
+        if report:
+            self.stderr.write(f"错误报告：{report}")
 
     def _orgunits(self, path: Path, *, as_json: bool) -> None:
         try:
@@ -96,11 +168,4 @@ class Command(BaseCommand):
             f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}，"
             f"错误 {result.rows_error}；用时 {result.seconds} 秒。"
         )
-        for notice in result.notices:
-            self.stdout.write(f"  说明：{notice.sheet} 第 {notice.row} 行：{notice.message}")
-        for error in result.errors[:MAX_PRINTED_ERRORS]:
-            self.stderr.write(
-                f"  {error.sheet} 第 {error.row} 行 [{error.column}] {error.raw}：{error.reason}"
-            )
-        if result.error_report:
-            self.stderr.write(f"错误报告：{result.error_report}")
+        self._print_problems(result.notices, result.errors, result.error_report)

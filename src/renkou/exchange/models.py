@@ -1,0 +1,82 @@
+"""Department feed batches and their rows, versioned: a corrected file supersedes rows."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from renkou.core.models import ImportBatch
+
+
+class FeedBatch(models.Model):
+    """One applied (or dry-run) feed file of a kind for a month."""
+
+    kind = models.CharField(_("类别"), max_length=20)
+    month = models.DateField(_("月份"))  # first day of the month
+    import_batch = models.OneToOneField(
+        ImportBatch, on_delete=models.PROTECT, related_name="feed_batch"
+    )
+    created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    rows_total = models.IntegerField(_("总行数"), default=0)
+    rows_error = models.IntegerField(_("错误行数"), default=0)
+    rows_created = models.IntegerField(_("新增"), default=0)
+    rows_superseded = models.IntegerField(_("更正"), default=0)
+    rows_withdrawn = models.IntegerField(_("撤回"), default=0)
+    rows_unchanged = models.IntegerField(_("未变"), default=0)
+
+    class Meta:
+        verbose_name = _("部门数据批次")
+        verbose_name_plural = _("部门数据批次")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["kind", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.month:%Y-%m}"
+
+
+class FeedRow(models.Model):
+    """One row of a feed, normalised and typed.
+
+    Identity numbers are never stored raw: ``id`` is the subject's number (the mother's
+    on a birth certificate, the husband's on a marriage), ``id2`` the father's / wife's.
+    An invalid number is kept with ``*_valid`` False (a discrepancy in itself).
+    ``extra`` holds the remaining non-ID columns as text. The current version of a
+    record has ``superseded_by`` NULL and ``withdrawn`` False.
+    """
+
+    batch = models.ForeignKey(FeedBatch, on_delete=models.PROTECT, related_name="rows")
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    row_number = models.IntegerField(_("行号"))
+    source_record_id = models.CharField(_("来源编号"), max_length=64, blank=True)
+    natural_key = models.CharField(max_length=64)
+    content_hash = models.CharField(max_length=64)
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    sex = models.CharField(_("性别"), max_length=1, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    id_cipher = models.BinaryField(null=True, blank=True)
+    id_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id_masked = models.CharField(_("身份证号"), max_length=32, blank=True)
+    id_valid = models.BooleanField(_("身份证号有效"), default=False)
+    id2_cipher = models.BinaryField(null=True, blank=True)
+    id2_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id2_masked = models.CharField(_("第二身份证号"), max_length=32, blank=True)
+    id2_valid = models.BooleanField(_("第二身份证号有效"), default=False)
+    event_type = models.CharField(_("事件类型"), max_length=20, blank=True)
+    event_date = models.DateField(_("事件日期"), null=True, blank=True)
+    place = models.CharField(_("地点"), max_length=255, blank=True)
+    org = models.CharField(_("机构"), max_length=255, blank=True)
+    household_code = models.CharField(_("户号"), max_length=30, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    withdrawn = models.BooleanField(_("已撤回"), default=False)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+
+    class Meta:
+        verbose_name = _("部门数据行")
+        verbose_name_plural = _("部门数据行")
+        ordering = ["batch_id", "row_number"]
+        indexes = [models.Index(fields=["natural_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"
