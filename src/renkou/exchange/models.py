@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -80,3 +81,59 @@ class FeedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"
+
+
+class ReconcileRun(models.Model):
+    """One comparison of a month's feeds with the register (比对). Runs are kept as
+    history; only the latest run of a month keeps its links (``is_latest``)."""
+
+    month = models.DateField(_("月份"))  # first day of the month
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # {"rows": int, "linked": int, "by_method": {method: int}, "by_class": {code: int},
+    #  "items_opened": int, "items_existing": int} — all values ints or dicts of ints.
+    counts = models.JSONField(_("统计"), default=dict, blank=True)
+    is_latest = models.BooleanField(_("最新"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("比对批次")
+        verbose_name_plural = _("比对批次")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["month", "is_latest"], name="reconcilerun_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} #{self.pk}"
+
+
+class FeedLink(models.Model):
+    """One subject of a feed row (a marriage has two) and who it was linked to."""
+
+    class Side(models.TextChoices):
+        SELF = "", _("本人")
+        HUSBAND = "husband", _("男方")
+        WIFE = "wife", _("女方")
+
+    run = models.ForeignKey(ReconcileRun, on_delete=models.CASCADE, related_name="links")
+    feed_row = models.ForeignKey(FeedRow, on_delete=models.PROTECT, related_name="links")
+    side = models.CharField(_("一方"), max_length=10, choices=Side.choices, blank=True)
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    method = models.CharField(_("匹配方法"), max_length=30, blank=True)
+    probability = models.FloatField(_("匹配概率"), default=0.0)
+    role = models.CharField(_("角色"), max_length=20, blank=True)
+    # Evidence levels, str → str: {"name": "exact", "dob": "day", "sex": "same", ...}.
+    evidence = models.JSONField(_("依据"), default=dict, blank=True)
+    discrepancy = models.CharField(_("差异类别"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("比对结果")
+        verbose_name_plural = _("比对结果")
+        ordering = ["run_id", "feed_row_id", "side"]
+        indexes = [models.Index(fields=["run", "discrepancy"], name="feedlink_run_class_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.feed_row_id}{self.side}→{self.person_id}"

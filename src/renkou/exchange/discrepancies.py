@@ -1,0 +1,55 @@
+"""The discrepancy classes a reconciliation produces (DOMAIN.md §5), each a work-item kind
+``discrepancy.<code>`` with a Chinese label and the action the item's title suggests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from renkou.worklists.outcomes import Outcome
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    code: str
+    label: str | Promise
+    action: str | Promise
+
+    @property
+    def kind(self) -> str:
+        return f"discrepancy.{self.code}"
+
+
+SHOULD_HAVE_LEFT: Final = Discrepancy(
+    "should_have_left", _("应销未销"), _("核实后办理出队（死亡或迁出）")
+)
+UNREPORTED_EVENT: Final = Discrepancy("unreported_event", _("漏报"), _("核实出生并补录新生儿"))
+MISSING_PERSON: Final = Discrepancy("missing_person", _("漏登"), _("核实后补登人员信息"))
+CONFLICTING: Final = Discrepancy(
+    "conflicting", _("错登"), _("核对姓名、性别、出生日期和身份证号并更正")
+)
+MARRIAGE_NOT_REFLECTED: Final = Discrepancy(
+    "marriage_not_reflected", _("婚变未更新"), _("核实婚姻登记并更新婚姻状况")
+)
+# The order is the priority when one subject shows several: the FeedLink keeps the first.
+DISCREPANCIES: Final = (
+    SHOULD_HAVE_LEFT, UNREPORTED_EVENT, MISSING_PERSON, CONFLICTING, MARRIAGE_NOT_REFLECTED,
+)  # fmt: skip
+BY_CODE: Final = {d.code: d for d in DISCREPANCIES}
+
+# A data discrepancy is resolved, not declined: no "declined" outcome.
+_OUTCOMES: Final = frozenset(
+    {Outcome.DONE, Outcome.RESOLVED, Outcome.EXEMPT, Outcome.MOVED, Outcome.DIED,
+     Outcome.UNREACHABLE}
+)  # fmt: skip
+
+
+def register_discrepancy_kinds() -> None:
+    """Called from the app's ready(): one work-item kind per class."""
+    from renkou.worklists.kinds import register_kind
+
+    for d in DISCREPANCIES:
+        register_kind(code=d.kind, label=d.label, allowed_outcomes=_OUTCOMES)

@@ -1,0 +1,165 @@
+"""Reconciling a month's department feeds with the register (比对).
+
+The register and the month's current feed rows go through the linkage cascade
+(renkou.linkage); every feed subject gets a FeedLink (linked or not) and each
+discrepancy class found (discrepancies.py) opens one work item in the ledger. A run is
+ONE transaction; re-running a month keeps the old runs as history, drops their links
+and never opens a second item for the same class, subject and feed row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from renkou.core.audit import audit_record
+from renkou.core.models import User
+from renkou.core.roles import Cap, has_cap
+from renkou.exchange.feeds import FEEDS
+from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
+from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_facts
+from renkou.exchange.reconcile_inputs import feed_input, register_input
+from renkou.exchange.reconcile_items import open_items
+from renkou.exchange.services import parse_month
+from renkou.linkage.cascade import link
+
+__all__ = ["ReconcileSummary", "reconcile_month"]
+
+BATCH: Final = 2000
+_ROW_FIELDS: Final = (
+    "id", "batch_id", "row_number", "name", "sex", "birth_date", "event_type", "event_date",
+    "place", "household_code", "extra", "id_valid", "id_masked", "id2_valid", "id2_masked",
+)  # fmt: skip
+
+
+@dataclass
+class ReconcileSummary:
+    """What a run found; ``by_*`` are counts."""
+
+    run_id: int
+    month: str
+    rows: int = 0
+    subjects: int = 0
+    linked: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_method: dict[str, int] = field(default_factory=dict)
+    by_class: dict[str, int] = field(default_factory=dict)
+    items_opened: int = 0
+    items_existing: int = 0
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows, "subjects": self.subjects, "linked": self.linked,
+            "by_kind": self.by_kind, "by_method": self.by_method, "by_class": self.by_class,
+            "items_opened": self.items_opened, "items_existing": self.items_existing,
+        }  # fmt: skip
+
+
+def _check_actor(actor: User | None) -> None:
+    """The command line runs as the system (None); a user must import data county-wide."""
+    if actor is None:
+        return
+    if not has_cap(actor, Cap.IMPORT_DATA) or actor.org_unit is None or actor.org_unit.parent_id:
+        raise PermissionDenied("只有县级数据管理人员可以运行比对。")
+
+
+def _rows(pks: list[int]) -> dict[int, FeedRow]:
+    out: dict[int, FeedRow] = {}
+    for start in range(0, len(pks), BATCH):
+        out.update(FeedRow.objects.only(*_ROW_FIELDS).in_bulk(pks[start : start + BATCH]))
+    return out
+
+
+def _subjects(month: dt.date, pk_by_key: dict[str, int], register: Any) -> list[Subject]:
+    """Link every kind's current rows; one Subject per feed row side."""
+    out: list[Subject] = []
+    for kind in FEEDS:
+        fi = feed_input(kind, month)
+        if not fi.row_ids:
+            continue
+        rows = _rows(fi.row_ids)
+        for r in link(register, fi.feed).table.to_pylist():
+            person = pk_by_key.get(r["person"]) if r["person"] is not None else None
+            side = r["side"] if r["side"] in ("husband", "wife") else ""
+            out.append(
+                Subject(
+                    kind=kind, row=rows[fi.row_ids[r["row"] - 1]], side=side, person_id=person,
+                    method=r["method"] or "", role=r["role"] or "",
+                    evidence={k: str(v) for k, v in (r["evidence"] or {}).items()},
+                )
+            )  # fmt: skip
+    return out
+
+
+def _links(run: ReconcileRun, subjects: list[Subject], classes: list[list[str]]) -> None:
+    FeedLink.objects.bulk_create(
+        [
+            FeedLink(
+                run=run,
+                feed_row_id=s.row.pk,
+                side=s.side,
+                person_id=s.person_id,
+                method=s.method,
+                probability=1.0 if s.person_id else 0.0,
+                role=s.role,
+                evidence=s.evidence,
+                discrepancy=codes[0] if codes else "",
+            )
+            for s, codes in zip(subjects, classes, strict=True)
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _summarise(
+    summary: ReconcileSummary, subjects: list[Subject], classes: list[list[str]]
+) -> None:
+    summary.subjects = len(subjects)
+    summary.rows = len({s.row.pk for s in subjects})
+    summary.linked = sum(1 for s in subjects if s.person_id)
+    summary.by_kind = dict(Counter(s.kind for s in subjects))
+    summary.by_method = dict(Counter(s.method for s in subjects if s.method))
+    summary.by_class = dict(Counter(c for codes in classes for c in codes))
+
+
+def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSummary:
+    """Compare the month's current feed rows with the register; store the links and open
+    one work item per discrepancy (audited as ``reconcile.run``)."""
+    _check_actor(actor)
+    first, started, clock = parse_month(month), timezone.now(), time.perf_counter()
+    reg = register_input()
+    subjects = _subjects(first, reg.pk_by_key, reg.register)
+    facts: Facts = load_facts(subjects)
+    classes = [classify(s, facts) for s in subjects]
+    with transaction.atomic():
+        previous = ReconcileRun.objects.select_for_update().filter(month=first, is_latest=True)
+        FeedLink.objects.filter(run__month=first).delete()
+        previous.update(is_latest=False)
+        run = ReconcileRun.objects.create(month=first, started_at=started, created_by=actor)
+        _links(run, subjects, classes)
+        summary = ReconcileSummary(run.pk, f"{first:%Y-%m}")
+        _summarise(summary, subjects, classes)
+        summary.items_opened, summary.items_existing = open_items(
+            subjects, classes, facts, source=f"reconcile:{first:%Y-%m}", actor=actor
+        )
+        run.counts, run.finished_at = summary.counts(), timezone.now()
+        run.save(update_fields=["counts", "finished_at"])
+        audit_record(
+            action="reconcile.run", actor=actor, object_type="reconcilerun", object_id=run.pk,
+            detail={
+                "month": summary.month, "rows": summary.rows, "subjects": summary.subjects,
+                "linked": summary.linked, "items_opened": summary.items_opened,
+                "items_existing": summary.items_existing,
+                **{f"class.{k}": v for k, v in sorted(summary.by_class.items())},
+            },
+        )  # fmt: skip
+    summary.seconds = round(time.perf_counter() - clock, 3)
+    return summary

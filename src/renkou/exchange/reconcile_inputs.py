@@ -1,0 +1,154 @@
+"""The database as linkage input: the register and a month's feeds as Arrow tables.
+
+Identity numbers are decrypted here, in memory only, for the duration of a run: they are
+never written anywhere (the link table stores register keys and feed row ids).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pyarrow as pa  # type: ignore[import-untyped]
+from django.db.models import FilteredRelation, Q
+
+from renkou.core import crypto
+from renkou.core.models import OrgUnit
+from renkou.exchange.feeds.base import FEED_ID_CONTEXT
+from renkou.exchange.models import FeedRow
+from renkou.linkage.tables import FEED_COLUMNS, REGISTER_COLUMNS, Feed, Register
+from renkou.registry import identity
+from renkou.registry.models import Person
+
+__all__ = ["FeedInput", "RegisterInput", "current_rows", "feed_input", "register_input"]
+
+CHUNK: Final = 5000
+_SEX: Final = {"M": "男", "F": "女"}
+# Household-card codes → the words the cascade's mother rules use (tables.REGISTER_COLUMNS).
+_RELATION: Final = {
+    "02": "本人", "10": "配偶", "11": "配偶", "12": "配偶", "20": "子", "21": "子",
+    "30": "女", "31": "女", "41": "孙子", "42": "孙女", "81": "儿媳", "82": "女婿",
+}  # fmt: skip
+_POLICE_EVENTS: Final = {"birth": "出生", "move_in": "迁入", "move_out": "迁出", "death": "死亡"}
+
+
+@dataclass(frozen=True)
+class RegisterInput:
+    """The register for linkage, and its key (个案编号, or "pk:<id>") → Person pk."""
+
+    register: Register
+    pk_by_key: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FeedInput:
+    """A feed for linkage; ``row_ids[i]`` is the FeedRow of the cascade's row ``i + 1``."""
+
+    feed: Feed
+    row_ids: list[int]
+
+
+def _reveal_person(cipher: bytes | memoryview | None) -> str:
+    try:
+        return identity.id_reveal(cipher)
+    except Exception:
+        return ""
+
+
+def feed_id_reveal(cipher: bytes | memoryview | None) -> str:
+    """A feed row's number, in memory only ("" when absent or unreadable)."""
+    if cipher is None:
+        return ""
+    try:
+        return crypto.decrypt(cipher, context=FEED_ID_CONTEXT)
+    except Exception:
+        return ""
+
+
+def _place_labels() -> dict[str, str]:
+    """Village code → "镇名村名" (what an address names), for the place evidence."""
+    rows = OrgUnit.objects.filter(level=OrgUnit.Level.VILLAGE).values_list(
+        "code", "name", "parent__name"
+    )
+    return {code: (parent or "") + name for code, name, parent in rows}
+
+
+def register_input() -> RegisterInput:
+    """Active AND departed persons (a death may arrive after we closed the record), with the
+    current household and relation; one query streamed in chunks."""
+    cols: dict[str, list[str]] = {name: [] for name in REGISTER_COLUMNS}
+    pk_by_key: dict[str, int] = {}
+    rows = (
+        Person.objects.annotate(
+            cur=FilteredRelation("memberships", condition=Q(memberships__left__isnull=True))
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "external_id",
+            "name",
+            "sex",
+            "birth_date",
+            "id_cipher",
+            "hukou_code",
+            "cur__household__code",
+            "cur__relation",
+        )
+    )
+    for pk, external, name, sex, born, cipher, village, household, relation in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        key = external or f"pk:{pk}"
+        pk_by_key[key] = pk
+        for column, value in zip(
+            REGISTER_COLUMNS,
+            (key, name, _SEX.get(sex, ""), _reveal_person(cipher), born.isoformat(),
+             village or "", household or "", _RELATION.get(relation or "", ""), ""),
+            strict=True,
+        ):  # fmt: skip
+            cols[column].append(value)
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+    return RegisterInput(Register.from_arrow(table, places=_place_labels()), pk_by_key)
+
+
+def current_rows(kind: str, month: dt.date) -> Any:
+    """The month's current rows of a kind: not superseded, not withdrawn."""
+    return FeedRow.objects.filter(
+        batch__kind=kind, batch__month=month, superseded_by__isnull=True, withdrawn=False
+    ).order_by("pk")
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _values(kind: str, r: FeedRow) -> tuple[str, ...]:
+    """One FeedRow as the linkage's columns of its kind (FEED_COLUMNS order)."""
+    x = r.extra
+    sex = _SEX.get(r.sex, "")
+    if kind == "police":
+        event = _POLICE_EVENTS.get(r.event_type, r.event_type)
+        return (r.name, sex, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place,
+                r.household_code, x.get("relation", ""), event)  # fmt: skip
+    if kind == "birth_cert":
+        return (_iso(r.birth_date), x.get("mother_name", ""), feed_id_reveal(r.id_cipher),
+                x.get("mother_hukou", ""))  # fmt: skip
+    if kind == "marriage":
+        return (r.name, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place,
+                x.get("wife_name", ""), feed_id_reveal(r.id2_cipher),
+                x.get("wife_birth_date", ""), x.get("wife_hukou", ""))  # fmt: skip
+    return (r.name, sex, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place)
+
+
+def feed_input(kind: str, month: dt.date) -> FeedInput:
+    """The month's current rows of ``kind`` as a linkage Feed (numbers decrypted)."""
+    names = FEED_COLUMNS[kind]
+    cols: dict[str, list[str]] = {name: [] for name in names}
+    row_ids: list[int] = []
+    for r in current_rows(kind, month).iterator(chunk_size=CHUNK):
+        row_ids.append(r.pk)
+        for column, value in zip(names, _values(kind, r), strict=True):
+            cols[column].append(value or "")
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+    return FeedInput(Feed.from_arrow(table, kind), row_ids)

@@ -1,0 +1,111 @@
+"""Opening one ledger item per discrepancy found by a reconciliation run.
+
+The item's unit is the linked person's managing unit; for an unlinked row, the village
+whose 12-digit code (or "镇名村名" label) appears in the row's place fields, else the
+county root. Titles carry names and the feed's row number, never an identity number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from django.utils.translation import gettext as _
+
+from renkou.core.models import OrgUnit, User
+from renkou.exchange import discrepancies as d
+from renkou.exchange.feeds import FEEDS
+from renkou.exchange.reconcile_classes import Facts, Subject
+from renkou.registry.models import Person
+from renkou.worklists.models import WorkItem
+from renkou.worklists.services import workitem_open
+
+__all__ = ["open_items"]
+
+CHUNK: Final = 2000
+_CODE: Final = re.compile(r"(?<!\d)(\d{12})")
+_WIFE_FIELDS: Final = ("wife_hukou",)
+_PLACE_EXTRA: Final = ("mother_hukou", "mother_residence", "address", "hukou_address")
+
+
+class _Places:
+    """Village lookup by code or by "镇名村名" in an address; the county root as fallback."""
+
+    def __init__(self) -> None:
+        villages = OrgUnit.objects.filter(level=OrgUnit.Level.VILLAGE).select_related("parent")
+        self.by_code = {v.code[:12]: v for v in villages}
+        self.by_label = {(v.parent.name if v.parent else "") + v.name: v for v in villages}
+        root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
+        if root is None:
+            raise OrgUnit.DoesNotExist("no org unit tree")
+        self.root = root
+
+    def unit_of(self, s: Subject) -> OrgUnit:
+        row = s.row
+        fields = [row.household_code, row.place]
+        extra = row.extra
+        names = _WIFE_FIELDS if s.side == "wife" else _PLACE_EXTRA
+        fields += [str(extra.get(k, "")) for k in names]
+        text = "".join("".join(fields).split())
+        for code in _CODE.findall(text):
+            if code in self.by_code:
+                return self.by_code[code]
+        for label, village in self.by_label.items():
+            if label and label in text:
+                return village
+        return self.root
+
+
+def _title(code: str, s: Subject, person: Person | None) -> str:
+    cls = d.BY_CODE[code]
+    name = person.name if person else (s.row.extra.get("wife_name", "") if s.side == "wife"
+                                       else s.row.name)  # fmt: skip
+    feed = FEEDS[s.kind].label
+    where = _("%(feed)s第%(row)s行") % {"feed": feed, "row": s.row.row_number}
+    text = f"{cls.label}：{name or _('（无姓名）')}（{where}）— {cls.action}"
+    return text[:200]
+
+
+def _persons(subjects: list[Subject], classes: list[list[str]]) -> dict[int, Person]:
+    pks = sorted({s.person_id for s, c in zip(subjects, classes, strict=True) if c and s.person_id})
+    out: dict[int, Person] = {}
+    for start in range(0, len(pks), CHUNK):
+        out.update(Person.objects.select_related("org_unit").in_bulk(pks[start : start + CHUNK]))
+    return out
+
+
+def open_items(
+    subjects: list[Subject], classes: list[list[str]], facts: Facts, *, source: str,
+    actor: User | None,
+) -> tuple[int, int]:  # fmt: skip
+    """(opened, already open) — an open item of the same kind, person, row and source is
+    left alone, so re-running a month opens nothing twice."""
+    del facts  # the persons are loaded with their units here
+    existing: set[tuple[str, int | None, str]] = set(
+        WorkItem.objects.filter(
+            source=source, status=WorkItem.Status.OPEN, kind__startswith="discrepancy."
+        ).values_list("kind", "subject_person_id", "subject_ref")
+    )
+    persons = _persons(subjects, classes)
+    places = _Places() if any(c for c in classes) else None
+    opened = kept = 0
+    for s, codes in zip(subjects, classes, strict=True):
+        person = persons.get(s.person_id) if s.person_id else None
+        for code in codes:
+            key: tuple[str, int | None, str] = (
+                d.BY_CODE[code].kind,
+                s.person_id,
+                f"feedrow:{s.row.pk}",
+            )
+            if key in existing:
+                kept += 1
+                continue
+            assert places is not None
+            workitem_open(
+                kind=key[0], org_unit=person.org_unit if person else places.unit_of(s),
+                title=_title(code, s, person), source=source, subject_person=person,
+                subject_ref=key[2], actor=actor,
+            )  # fmt: skip
+            existing.add(key)
+            opened += 1
+    return opened, kept
