@@ -177,3 +177,14 @@ def test_formula_cells_are_neutralised(cast: Any, tmp_path: Path, settings: Any)
     call_command("export", "links", "--month", "2026-01", "--out", str(target), stdout=StringIO())
     line = target.read_text(encoding="utf-8-sig").splitlines()[1]
     assert "'=cmd" in line
+
+
+def test_discrepancies_are_due_at_the_next_monthly_meeting() -> None:
+    import datetime as dt
+
+    from renkou.exchange.reconcile_items import meeting_due_date
+
+    assert meeting_due_date("reconcile:2026-01") == dt.date(2026, 3, 3)
+    assert meeting_due_date("reconcile:2026-11") == dt.date(2027, 1, 3)
+    assert meeting_due_date("reconcile:2026-12") == dt.date(2027, 2, 3)
+    assert meeting_due_date("campaign:5") is None

@@ -7,6 +7,7 @@ county root. Titles carry names and the feed's row number, never an identity num
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Final
 
@@ -74,6 +75,16 @@ def _persons(subjects: list[Subject], classes: list[list[str]]) -> dict[int, Per
     return out
 
 
+def meeting_due_date(source: str) -> dt.date | None:
+    """Discrepancies of month M's feeds (sent by the 3rd of M+1) are due at the next
+    monthly meeting, the 3rd of M+2 (DOMAIN.md §4)."""
+    match = re.fullmatch(r"reconcile:(\d{4})-(\d{2})", source)
+    if match is None:
+        return None
+    months = int(match.group(1)) * 12 + int(match.group(2)) - 1 + 2
+    return dt.date(months // 12, months % 12 + 1, 3)
+
+
 def open_items(
     subjects: list[Subject], classes: list[list[str]], facts: Facts, *, source: str,
     actor: User | None,
@@ -89,6 +100,7 @@ def open_items(
     persons = _persons(subjects, classes)
     places = _Places() if any(c for c in classes) else None
     opened = kept = 0
+    due = meeting_due_date(source)
     for s, codes in zip(subjects, classes, strict=True):
         person = persons.get(s.person_id) if s.person_id else None
         for code in codes:
@@ -104,7 +116,7 @@ def open_items(
             workitem_open(
                 kind=key[0], org_unit=person.org_unit if person else places.unit_of(s),
                 title=_title(code, s, person), source=source, subject_person=person,
-                subject_ref=key[2], actor=actor,
+                subject_ref=key[2], actor=actor, due_date=due,
             )  # fmt: skip
             existing.add(key)
             opened += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sys
@@ -92,12 +94,38 @@ def demo_seed(*, people: int, out: Path) -> dict[str, Any]:
     # The synthetic register carries the noise of a real migration: take the valid rows
     # and report the rest, as a township would on its first import.
     result = register_import(path=out / "register.csv", actor=None, accept_valid=True)
+    reconciled = _demo_month(out)
     return {
         "imported": result.created,
         "rejected": result.rows_error,
         "error_report": result.error_report,
+        "reconciled_month": reconciled,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _demo_month(out: Path) -> str:
+    """Stage the first month of department feeds and reconcile it, so the clerk's
+    worklists show real discrepancies. Through the commands, as a township would."""
+    month = sorted(p.name for p in (out / "feeds").iterdir())[0]
+    quiet = io.StringIO()
+    for kind in ("police", "birth_cert", "marriage", "pupil"):
+        path = out / "feeds" / month / f"{kind}.csv"
+        # Rejected rows are in the batch's error report; the valid rows are staged.
+        with contextlib.suppress(CommandError):
+            call_command(
+                "import",
+                "--kind",
+                kind,
+                str(path),
+                "--month",
+                month,
+                "--accept-valid",
+                stdout=quiet,
+                stderr=quiet,
+            )
+    call_command("reconcile", "--month", month, stdout=quiet, stderr=quiet)
+    return month
 
 
 class Command(BaseCommand):
@@ -138,7 +166,7 @@ class Command(BaseCommand):
         if summary["seeded"]:
             self.stdout.write(
                 f"已导入 {summary['imported']} 人（拒绝 {summary['rejected']} 行），"
-                f"用时 {summary['seconds']} 秒。"
+                f"比对了 {summary['reconciled_month']} 的部门数据，用时 {summary['seconds']} 秒。"
             )
         self.stdout.write(f"演示账号（密码均为 {summary['password']}）：")
         for username, unit in summary["accounts"].items():
