@@ -26,6 +26,7 @@ from django.utils import timezone
 from renkou.core.audit import audit_record
 from renkou.core.intake import (
     IntakeError,
+    IntakeResult,
     Notice,
     RowError,
     intake_store,
@@ -43,25 +44,15 @@ BATCH = 1000
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-@dataclass
-class FeedImportResult:
-    """What happened; ``status`` is applied, rejected, unchanged or dry_run."""
+@dataclass(kw_only=True)
+class FeedImportResult(IntakeResult):
+    """A feed import: the shared counts plus how the month's rows changed."""
 
-    status: str
     kind: str
     month: str
-    batch_id: int
     feed_batch_id: int | None = None
-    rows_total: int = 0
-    rows_error: int = 0
-    created: int = 0
     superseded: int = 0
     withdrawn: int = 0
-    unchanged: int = 0
-    seconds: float = 0.0
-    errors: list[RowError] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-    error_report: str = ""
 
 
 @dataclass
@@ -232,8 +223,8 @@ def feed_import(
     batch = stored.batch
     if stored.duplicate_of is not None:
         return FeedImportResult(
-            "unchanged", kind, label, batch.pk, rows_total=batch.rows_total,
-            unchanged=batch.rows_total,
+            status="unchanged", kind=kind, month=label, batch_id=batch.pk,
+            rows_total=batch.rows_total, unchanged=batch.rows_total,
         )  # fmt: skip
     try:
         records, errors, notices, total = _read(feed, stored.path, stored.format, mapping)
@@ -241,7 +232,14 @@ def feed_import(
         batch.status = ImportBatch.Status.REJECTED
         batch.save(update_fields=["status"])
         raise
-    result = FeedImportResult("dry_run", kind, label, batch.pk, None, total, len(errors))
+    result = FeedImportResult(
+        status="dry_run",
+        kind=kind,
+        month=label,
+        batch_id=batch.pk,
+        rows_total=total,
+        rows_error=len(errors),
+    )
     result.errors, result.notices = errors, notices
     batch.rows_total, batch.rows_error, batch.rows_ok = total, len(errors), total - len(errors)
     diff = _diff(records, _current(feed.kind, first), withdraw=not errors)

@@ -23,6 +23,7 @@ Public surface: ``intake_store``, ``check_file``, ``read_table``, ``TableSpec``,
 
 from renkou.core.intake.files import IntakeError, StoredFile, check_file, intake_store
 from renkou.core.intake.report import write_error_report
+from renkou.core.intake.result import IntakeResult
 from renkou.core.intake.table import (
     ColumnSpec,
     Notice,
@@ -37,6 +38,7 @@ from renkou.core.intake.table import (
 __all__ = [
     "ColumnSpec",
     "IntakeError",
+    "IntakeResult",
     "Notice",
     "Row",
     "RowError",

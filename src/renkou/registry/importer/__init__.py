@@ -15,13 +15,14 @@ the file and the register, and applies everything in ONE transaction.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
 from renkou.core.intake import (
     IntakeError,
+    IntakeResult,
     Notice,
     RowError,
     intake_store,
@@ -43,27 +44,13 @@ from renkou.registry.importer.validate import (
 __all__ = ["ImportResult", "IntakeError", "register_import"]
 
 
-@dataclass
-class ImportResult:
-    """What happened; ``status`` is applied, rejected, unchanged or dry_run."""
+@dataclass(kw_only=True)
+class ImportResult(IntakeResult):
+    """A register import: the shared counts plus what the register gained."""
 
-    status: str
-    batch_id: int
-    rows_total: int = 0
-    rows_error: int = 0
-    created: int = 0
     updated: int = 0
-    unchanged: int = 0
     households: int = 0
     marriages: int = 0
-    seconds: float = 0.0
-    errors: list[RowError] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-    error_report: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.rows_error == 0
 
 
 def _validate(
@@ -117,7 +104,12 @@ def register_import(
     stored = intake_store(path=Path(path), kind=REGISTER_SPEC.kind, actor=actor)
     batch = stored.batch
     if stored.duplicate_of is not None:
-        return ImportResult("unchanged", batch.pk, batch.rows_total, unchanged=batch.rows_total)
+        return ImportResult(
+            status="unchanged",
+            batch_id=batch.pk,
+            rows_total=batch.rows_total,
+            unchanged=batch.rows_total,
+        )
     try:
         records, errors, notices, total = _validate(stored.path, stored.format, mapping)
         plan, link_errors = plan_records(records)
@@ -126,7 +118,14 @@ def register_import(
         batch.save(update_fields=["status"])
         raise
     errors += link_errors
-    result = ImportResult("dry_run", batch.pk, total, len(errors), errors=errors, notices=notices)
+    result = ImportResult(
+        status="dry_run",
+        batch_id=batch.pk,
+        rows_total=total,
+        rows_error=len(errors),
+        errors=errors,
+        notices=notices,
+    )
     batch.rows_total, batch.rows_error = total, len(errors)
     batch.rows_ok = total - len(errors)
     if dry_run or (errors and not accept_valid):
