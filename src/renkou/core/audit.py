@@ -147,23 +147,25 @@ def audit_prune(*, older_than_days: int, actor: User | None = None) -> int:
     return deleted
 
 
-def _chain_start(first: AuditEvent) -> str | None:
+def _chain_start(first: AuditEvent, using: str) -> str | None:
     """The predecessor hash the first remaining row may carry (None: unexplained gap)."""
     if first.prev_hash == GENESIS:
         return GENESIS
-    prunes = AuditEvent.objects.filter(action="audit.prune", id__gt=first.id)
+    prunes = AuditEvent.objects.using(using).filter(action="audit.prune", id__gt=first.id)
     for prune in prunes:
         if prune.detail.get("first_kept_id") == first.id:
             return str(prune.detail.get("first_kept_prev"))
     return None
 
 
-def audit_verify(*, batch: int = 5000) -> ChainReport:
-    """Recompute the whole chain; report the first row that does not fit."""
-    first = AuditEvent.objects.order_by("id").first()
+def audit_verify(*, batch: int = 5000, using: str = "default") -> ChainReport:
+    """Recompute the whole chain (of the database `using`, e.g. a restored backup);
+    report the first row that does not fit."""
+    events = AuditEvent.objects.using(using)
+    first = events.order_by("id").first()
     if first is None:
         return ChainReport(True, 0, None, "")
-    start = _chain_start(first)
+    start = _chain_start(first, using)
     if start is None:
         return ChainReport(
             False, 0, first.id, "chain does not start at genesis or a recorded prune"
@@ -172,7 +174,7 @@ def audit_verify(*, batch: int = 5000) -> ChainReport:
     rows = 0
     last_id = 0
     while True:
-        chunk = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        chunk = list(events.filter(id__gt=last_id).order_by("id")[:batch])
         if not chunk:
             return ChainReport(True, rows, None, "")
         for event in chunk:
