@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -47,4 +48,6 @@ def test_commands(cast: Cast, tmp_path: Path) -> None:
     make_person(org_unit=cast.village)
     call_command("backup", "create", "--out", str(tmp_path))
     manifest = next(tmp_path.glob("*.json"))
-    call_command("backup", "drill", str(manifest))
+    out = StringIO()
+    call_command("backup", "drill", str(manifest), "--json", stdout=out)
+    assert json.loads(out.getvalue())["ok"] is True

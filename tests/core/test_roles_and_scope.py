@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
@@ -57,4 +60,6 @@ def test_production_refuses_active_superuser(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_audit_verify_command(cast: Cast) -> None:
-    call_command("audit", "verify")
+    out = StringIO()
+    call_command("audit", "verify", "--json", stdout=out)
+    assert json.loads(out.getvalue())["ok"] is True

@@ -361,8 +361,10 @@ def test_no_repair_candidates_for_valid_or_malformed_input(raw: str) -> None:
 
 def test_repair_candidates_exclude_impossible_dates() -> None:
     typo = GB_EXAMPLE_X[:-1] + "1"
-    for candidate in repair_candidates(typo, today=TODAY):
-        parse(candidate, today=TODAY)
+    candidates = repair_candidates(typo, today=TODAY)
+    assert GB_EXAMPLE_X in candidates
+    for candidate in candidates:
+        assert parse(candidate, today=TODAY).birth_date is not None  # a real, past date
 
 
 # --------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,9 +30,9 @@ from renkou.core.intake import (
     RowError,
     intake_store,
     read_table,
-    write_error_report,
+    row_errors_store,
 )
-from renkou.core.models import ImportBatch, ImportRowError, User
+from renkou.core.models import ImportBatch, User
 from renkou.exchange.feeds import FEEDS, FeedKind
 from renkou.exchange.feeds.base import FeedRecord, RowRejectedError, finish_keys, normalise_row
 from renkou.exchange.models import FeedBatch, FeedRow
@@ -142,22 +141,6 @@ def _row(batch: FeedBatch, record: FeedRecord) -> FeedRow:
     )  # fmt: skip
 
 
-def _store_errors(batch: ImportBatch, errors: list[RowError]) -> str:
-    if not errors:
-        return ""
-    ImportRowError.objects.bulk_create(
-        [
-            ImportRowError(batch=batch, sheet=e.sheet[:100], row=e.row, column=e.column[:100],
-                           raw_value=e.raw[:255], reason=e.reason[:255])
-            for e in errors
-        ],
-        batch_size=2000,
-    )  # fmt: skip
-    target = Path(settings.DATA_DIR) / "imports" / str(batch.pk) / "errors.csv"
-    ordered = sorted(errors, key=lambda e: (e.sheet, e.row))
-    return str(write_error_report(errors=ordered, path=target))
-
-
 def _apply(
     *, feed: FeedKind, month: dt.date, batch: ImportBatch, diff: _Diff, result: FeedImportResult,
     actor: User | None,
@@ -183,7 +166,7 @@ def _apply(
         batch.rows_created, batch.rows_updated = len(diff.new), len(diff.changed)
         batch.rows_unchanged = diff.unchanged
         batch.save()
-        result.error_report = _store_errors(batch, result.errors)
+        result.error_report = row_errors_store(batch=batch, errors=result.errors)
         audit_record(
             action=f"import.feed.{feed.kind}", actor=actor, object_type="batch",
             object_id=batch.pk,
@@ -249,7 +232,7 @@ def feed_import(
         result.status = "dry_run" if dry_run else "rejected"
         batch.status = ImportBatch.Status.REJECTED
         batch.save()
-        result.error_report = _store_errors(batch, errors)
+        result.error_report = row_errors_store(batch=batch, errors=errors)
     else:
         try:
             result.feed_batch_id = _apply(

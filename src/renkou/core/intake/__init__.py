@@ -22,7 +22,7 @@ Public surface: ``intake_store``, ``check_file``, ``read_table``, ``TableSpec``,
 """
 
 from renkou.core.intake.files import IntakeError, StoredFile, check_file, intake_store
-from renkou.core.intake.report import write_error_report
+from renkou.core.intake.report import row_errors_store, write_error_report
 from renkou.core.intake.result import IntakeResult
 from renkou.core.intake.table import (
     ColumnSpec,
@@ -49,5 +49,6 @@ __all__ = [
     "intake_store",
     "parse_mapping",
     "read_table",
+    "row_errors_store",
     "write_error_report",
 ]

@@ -18,8 +18,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
-
 from renkou.core.intake import (
     IntakeError,
     IntakeResult,
@@ -27,9 +25,9 @@ from renkou.core.intake import (
     RowError,
     intake_store,
     read_table,
-    write_error_report,
+    row_errors_store,
 )
-from renkou.core.models import ImportBatch, ImportRowError, User
+from renkou.core.models import ImportBatch, User
 from renkou.registry.importer.apply import apply_plan
 from renkou.registry.importer.plan import plan_records
 from renkou.registry.importer.spec import REGISTER_SPEC
@@ -72,23 +70,6 @@ def _validate(
             errors.append(RowError(row.sheet, row.number, exc.column, exc.raw, exc.reason))
     kept, cross = check_file_rules(records)
     return kept, errors + cross, table.notices, total
-
-
-def _store_errors(batch: ImportBatch, errors: list[RowError]) -> str:
-    if not errors:
-        return ""
-    ImportRowError.objects.bulk_create(
-        [
-            ImportRowError(batch=batch, sheet=e.sheet[:100], row=e.row, column=e.column[:100],
-                           raw_value=e.raw[:255], reason=e.reason[:255])
-            for e in errors
-        ],
-        batch_size=2000,
-    )  # fmt: skip
-    target = Path(settings.DATA_DIR) / "imports" / str(batch.pk) / "errors.csv"
-    return str(
-        write_error_report(errors=sorted(errors, key=lambda e: (e.sheet, e.row)), path=target)
-    )
 
 
 def register_import(
@@ -140,6 +121,6 @@ def register_import(
         result.created, result.updated = applied.created, applied.updated
         result.unchanged, result.households = plan.unchanged, applied.households
         result.marriages = applied.marriages
-    result.error_report = _store_errors(batch, errors)
+    result.error_report = row_errors_store(batch=batch, errors=errors)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
