@@ -11,10 +11,20 @@ def _modules() -> list[ModuleType]:
     from renkou.api import views as api_views
     from renkou.core import views as core_views
     from renkou.core import views_accounts
+    from renkou.exchange import urls as exchange_urls
+    from renkou.programmes import urls as programme_urls
     from renkou.registry import urls as registry_urls
     from renkou.worklists import views as worklist_views
 
-    return [core_views, views_accounts, api_views, worklist_views, *registry_urls.VIEW_MODULES]
+    return [
+        core_views,
+        views_accounts,
+        api_views,
+        worklist_views,
+        *registry_urls.VIEW_MODULES,
+        *exchange_urls.VIEW_MODULES,
+        *programme_urls.VIEW_MODULES,
+    ]
 
 
 def matrix() -> dict[str, Rule]:

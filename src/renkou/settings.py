@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "renkou.registry",
     "renkou.worklists",
     "renkou.exchange",
+    "renkou.programmes",
     "renkou.api",
     "renkou.synth",
     "renkou.benchmarks",

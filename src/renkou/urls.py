@@ -7,5 +7,7 @@ urlpatterns = [
     path("", include("renkou.core.urls")),
     path("registry/", include("renkou.registry.urls")),
     path("work/", include("renkou.worklists.urls")),
+    path("exchange/", include("renkou.exchange.urls")),
+    path("programmes/", include("renkou.programmes.urls")),
     path("api/", include("renkou.api.urls")),
 ]

@@ -33,12 +33,18 @@ class Cap(StrEnum):
     VIEW_AUDIT = "view_audit"
     WORK_ITEMS = "work_items"  # the 挂账销号 ledger: see and work on items in scope
     ASSIGN_WORK = "assign_work"  # 交办, bulk assignment, approving exemptions, dispatch reviews
+    REVIEW_LINKS = "review_links"  # the linkage review queue: link / not the same person
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # create and start campaigns, add or exempt targets
+    HEALTH_SERVICES = "health_services"  # NFPCP registration and results, contraceptive services
+    HAND_OUT_SUPPLIES = "hand_out_supplies"  # the village ledger of free supplies
 
 
 _BUSINESS_READ = {Cap.VIEW_REGISTER, Cap.EXPORT_DATA, Cap.WORK_ITEMS}
 _ASSIGNERS = {Cap.ASSIGN_WORK}
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.VILLAGE_OFFICER: frozenset({Cap.VIEW_REGISTER, Cap.FILE_REPORTS, Cap.WORK_ITEMS}),
+    Role.VILLAGE_OFFICER: frozenset(
+        {Cap.VIEW_REGISTER, Cap.FILE_REPORTS, Cap.WORK_ITEMS, Cap.HAND_OUT_SUPPLIES}
+    ),
     Role.TOWNSHIP_CLERK: frozenset(
         _BUSINESS_READ
         | {
@@ -48,6 +54,10 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.IMPORT_DATA,
             Cap.MERGE_DUPLICATES,
             Cap.TRANSFER,
+            Cap.REVIEW_LINKS,
+            Cap.MANAGE_CAMPAIGNS,
+            Cap.HEALTH_SERVICES,
+            Cap.HAND_OUT_SUPPLIES,
         }
         | _ASSIGNERS
     ),
@@ -57,7 +67,15 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.COUNTY_OFFICER: frozenset(
         _BUSINESS_READ
         | _ASSIGNERS
-        | {Cap.EDIT_REGISTER, Cap.REVEAL_ID, Cap.IMPORT_DATA, Cap.MERGE_DUPLICATES}
+        | {
+            Cap.EDIT_REGISTER,
+            Cap.REVEAL_ID,
+            Cap.IMPORT_DATA,
+            Cap.MERGE_DUPLICATES,
+            Cap.REVIEW_LINKS,
+            Cap.MANAGE_CAMPAIGNS,
+            Cap.HEALTH_SERVICES,
+        }
     ),
     Role.SYSTEM_ADMIN: frozenset({Cap.MANAGE_ACCOUNTS}),
     Role.SECURITY_ADMIN: frozenset({Cap.MANAGE_SECURITY}),

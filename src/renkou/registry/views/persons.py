@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Sequence
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -26,6 +25,7 @@ from renkou.core.access import BUSINESS_ROLES, TOWNSHIP_UP, Rule
 from renkou.core.audit import audit_record
 from renkou.core.models import AuditEvent, User
 from renkou.core.roles import Cap, requires
+from renkou.core.spreadsheets import Sheet, xlsx_bytes, xlsx_response
 from renkou.registry import identity
 from renkou.registry.forms.persons import (
     DeregisterForm,
@@ -41,8 +41,6 @@ from renkou.registry.views import person_edits
 PAGE_SIZE = 50
 # One export is built in memory; a bigger one belongs to the reports module's batch export.
 EXPORT_MAX_ROWS = 50_000
-# Leading characters a spreadsheet would read as a formula (or a DDE payload).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _user(request: HttpRequest) -> User:
@@ -99,14 +97,6 @@ def person_search_view(request: HttpRequest) -> HttpResponse:
 # Export
 
 
-def neutralise(value: object) -> object:
-    """Make a cell value safe for a spreadsheet: text that would start a formula gets a
-    leading apostrophe, so Excel and WPS show it as text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 EXPORT_COLUMNS = (
     gettext_lazy("姓名"),
     gettext_lazy("性别"),
@@ -134,26 +124,15 @@ def _export_row(person: Person) -> list[object]:
 
 
 def _workbook_bytes(persons: Any) -> tuple[bytes, int]:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("人员名单")
-    sheet.append([str(c) for c in EXPORT_COLUMNS])
-    rows = 0
-    for person in persons:
-        sheet.append([neutralise(v) for v in _export_row(person)])
-        rows += 1
-        row = sheet.max_row
-        # Identity numbers, phones and household codes are text, never numbers.
-        for column in (3, 6, 7):
-            cell = sheet.cell(row=row, column=column)
-            cell.data_type = "s"
-            cell.number_format = "@"
-        sheet.cell(row=row, column=4).number_format = "yyyy-mm-dd"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), rows
+    # Identity numbers, phones and household codes are text, never numbers.
+    sheet = Sheet(
+        title=_("人员名单"),
+        headers=EXPORT_COLUMNS,
+        rows=(_export_row(person) for person in persons),
+        text_columns=(3, 6, 7),
+        date_columns=(4,),
+    )
+    return xlsx_bytes([sheet])
 
 
 @require_http_methods(["GET", "POST"])
@@ -183,13 +162,7 @@ def person_export(request: HttpRequest) -> HttpResponse:
             "masked": True,
         },
     )
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="persons-{stamp}.xlsx"'
-    return response
+    return xlsx_response(content, "persons")
 
 
 # --------------------------------------------------------------------------

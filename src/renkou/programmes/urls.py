@@ -1,0 +1,11 @@
+"""Service-programme pages: campaigns, the NFPCP, voluntary contraceptive services."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from django.urls import URLPattern
+
+app_name = "programmes"
+VIEW_MODULES: list[ModuleType] = []
+urlpatterns: list[URLPattern] = [p for m in VIEW_MODULES for p in m.urlpatterns]
