@@ -116,6 +116,12 @@ class FeedLink(models.Model):
         HUSBAND = "husband", _("男方")
         WIFE = "wife", _("女方")
 
+    class Review(models.TextChoices):
+        NONE = "", _("无需审核")
+        PENDING = "pending", _("待审核")
+        CONFIRMED = "confirmed", _("确认同一人")
+        REJECTED = "rejected", _("确认非同一人")
+
     run = models.ForeignKey(ReconcileRun, on_delete=models.CASCADE, related_name="links")
     feed_row = models.ForeignKey(FeedRow, on_delete=models.PROTECT, related_name="links")
     side = models.CharField(_("一方"), max_length=10, choices=Side.choices, blank=True)
@@ -128,6 +134,9 @@ class FeedLink(models.Model):
     # Evidence levels, str → str: {"name": "exact", "dob": "day", "sex": "same", ...}.
     evidence = models.JSONField(_("依据"), default=dict, blank=True)
     discrepancy = models.CharField(_("差异类别"), max_length=40, blank=True)
+    # Links from the probabilistic model between the two thresholds wait for a person to
+    # decide (link / not the same person); until confirmed they count as unlinked.
+    review = models.CharField(_("人工审核"), max_length=10, choices=Review.choices, blank=True)
 
     class Meta:
         verbose_name = _("比对结果")
