@@ -65,6 +65,7 @@ class WorkItem(models.Model):
             models.Index(fields=["org_unit", "status", "kind"], name="workitem_unit_status_idx"),
             models.Index(fields=["assignee", "status"], name="workitem_assignee_idx"),
             models.Index(fields=["status", "due_date"], name="workitem_due_idx"),
+            models.Index(fields=["status", "opened_at"], name="workitem_opened_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from renkou.core.access import BUSINESS_ROLES
 from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap, requires
-from renkou.worklists.filters import ItemFilter, saved_filter_delete, saved_filter_save
+from renkou.worklists.filters import SORTS, ItemFilter, saved_filter_delete, saved_filter_save
 from renkou.worklists.forms import BulkAssignForm, SaveFilterForm
 from renkou.worklists.kinds import all_kinds
 from renkou.worklists.models import WorkItem
@@ -119,7 +119,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     flt = ItemFilter.parse(request.GET)
     rows = workitem_listing(flt.apply(workitem_queryset_for_user(user=user), today=today))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows.order_by(*flt.ordering()), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(
         action="workitem.list",
         request=request,
@@ -133,6 +133,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         "today": today,
         "kinds": all_kinds(),
         "statuses": WorkItem.Status.choices,
+        "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
         "villages": _villages(user),
         "saved": saved_filters_for_user(user=user),
         "can_assign": can_assign,
