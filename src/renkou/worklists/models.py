@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "exemption_requested": _("申请免办"),
     "reopened": _("重新挂账"),
     "escalated": _("超期上报乡镇"),
+    "attachment": _("上传佐证材料"),
+    "exemption_refused": _("免办申请未批准"),
 }
 
 
@@ -145,6 +147,33 @@ class SavedFilter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "name"], name="savedfilter_user_name_unique")
         ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attachment(models.Model):
+    """A file of evidence for an item (a photo of a signed form, a scanned certificate).
+
+    The content is sealed with the data key in the database (it is personal data), so
+    it is covered by backups, key rotation and the item's scope; never a public URL.
+    """
+
+    item = models.ForeignKey(WorkItem, on_delete=models.PROTECT, related_name="attachments")
+    name = models.CharField(_("文件名"), max_length=100)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    content_cipher = models.BinaryField()
+    uploaded_at = models.DateTimeField(_("上传时间"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return self.name

@@ -25,6 +25,7 @@ from renkou.worklists.kinds import all_kinds
 from renkou.worklists.models import WorkItem
 from renkou.worklists.selectors import (
     board_counts,
+    exemption_requests,
     my_items,
     saved_filter_get_for_user,
     saved_filters_for_user,
@@ -141,6 +142,16 @@ def item_list(request: HttpRequest) -> HttpResponse:
     }
     template = "worklists/_item_rows.html" if request.headers.get("HX-Request") else None
     return render(request, template or "worklists/item_list.html", context)
+
+
+@require_GET
+@requires(Cap.ASSIGN_WORK)
+def exemption_list(request: HttpRequest) -> HttpResponse:
+    """The township's queue of exemption requests (免办审批), each approved or refused."""
+    rows = exemption_requests(user=_user(request))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(action="workitem.exemptions", request=request, detail={"page": page.number})
+    return render(request, "worklists/exemption_list.html", {"page": page})
 
 
 @require_POST
