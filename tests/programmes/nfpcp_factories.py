@@ -96,7 +96,9 @@ def matrix_nfpcp(cast: Cast) -> int:
 
 
 def matrix_contraception(cast: Cast) -> int:
-    person = make_person(org_unit=cast.village, name="赵敏", sex="F", birth_date=dt.date(1990, 1, 9))
+    person = make_person(
+        org_unit=cast.village, name="赵敏", sex="F", birth_date=dt.date(1990, 1, 9)
+    )
     return ContraceptiveService.objects.create(
         person=person, org_unit=cast.village, method="condom", service_date=timezone.localdate(),
         provider="村卫生室", consent=True, recorded_by=cast.users["clerk"],
