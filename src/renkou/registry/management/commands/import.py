@@ -67,7 +67,8 @@ class Command(BaseCommand):
     help = (
         "导入文件。--kind register：全员人口个案（旧系统迁移格式，CSV/XLSX/XLS）；"
         "--kind orgunits：组织机构 orgunits.csv；--kind police|birth_cert|marriage|pupil："
-        "部门月度数据（须加 --month YYYY-MM）；--kind nfpcp_results：县级服务中心的孕前优生健康检查结果。默认整文件原子导入：任一行有错则不导入任何行；"
+        "部门月度数据（须加 --month YYYY-MM）；--kind nfpcp_results：县级服务中心的"
+        "孕前优生健康检查结果。默认整文件原子导入：任一行有错则不导入任何行；"
         "--accept-valid 导入正确的行并报告错误行。同一文件重复导入不做任何改动。"
     )
 
@@ -161,7 +162,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
         else:
             self.stdout.write(
-                f"批次 {result.batch_id}（孕前检查结果）：{result.status}；共 {result.rows_total} 行，"
+                f"批次 {result.batch_id}（孕前检查结果）：{result.status}；"
+                f"共 {result.rows_total} 行，"
                 f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}，"
                 f"错误 {result.rows_error}；用时 {result.seconds} 秒。"
             )
