@@ -192,9 +192,10 @@ def test_a_file_for_a_check_without_consent_is_refused(data_dir: Path, cast: Cas
 
 
 def test_whole_file_refusals(data_dir: Path, check: NfpcpCheck, settings: Any) -> None:
+    header = [h.replace("审核人", "医生") for h in HEADER]
+    no_reviewer = _csv(data_dir / "a.csv", _rows(check), header=header)
     with pytest.raises(IntakeError, match="缺少必需的列"):
-        header = [h.replace("审核人", "医生") for h in HEADER]
-        nfpcp_results_import(path=_csv(data_dir / "a.csv", _rows(check), header=header), actor=None)
+        nfpcp_results_import(path=no_reviewer, actor=None)
     exe = data_dir / "b.csv"
     exe.write_bytes(b"MZ\x90\x00\x03\x00\x00\x00" * 10)
     with pytest.raises(IntakeError, match="文件类型无法识别"):
