@@ -17,7 +17,7 @@ from renkou.programmes.models import (
 )
 from renkou.programmes.nfpcp.items import ITEMS
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RegisterForm(forms.Form):

@@ -38,7 +38,7 @@ from renkou.worklists.models import WorkItem
 HEALTH = frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER})
 SUPPLIES = frozenset({Role.VILLAGE_OFFICER, Role.TOWNSHIP_CLERK})
 PAGE_SIZE = 50
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _user(request: HttpRequest) -> User:
