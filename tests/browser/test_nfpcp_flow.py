@@ -88,16 +88,21 @@ def _clerk_part(desk: Page, base: str, cast: Cast, tmp_path: Path) -> NfpcpCheck
     return check
 
 
-def test_a_couple_goes_from_registration_to_outcome_followup(
-    page: Page, browser: Browser, live_server: Any, cast: Cast, tmp_path: Path, settings: Any
-) -> None:
+@pytest.fixture
+def data_dir(tmp_path: Path, settings: Any) -> Path:
     settings.DATA_DIR = tmp_path / "data"
+    return tmp_path
+
+
+def test_a_couple_goes_from_registration_to_outcome_followup(
+    page: Page, browser: Browser, live_server: Any, cast: Cast, data_dir: Path
+) -> None:
     base = str(live_server)
     desk_context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     desk = desk_context.new_page()
     desk.set_default_timeout(15_000)
     try:
-        check = _clerk_part(desk, base, cast, tmp_path)
+        check = _clerk_part(desk, base, cast, data_dir)
     finally:
         desk_context.close()
 
