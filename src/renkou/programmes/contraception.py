@@ -16,8 +16,10 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from renkou.core.audit import audit_record
+from renkou.core.i18n import register_text
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import scope_filter, unit_in_scope
@@ -83,8 +85,10 @@ def contraception_service_record(
             workitem_open(
                 kind=FOLLOWUP_KIND,
                 org_unit=person.org_unit,
-                title=_("避孕节育服务随访：%(name)s（%(method)s）")
-                % {"name": person.name, "method": Method(method).label},
+                title=register_text(
+                    gettext_lazy("避孕节育服务随访：%(name)s（%(method)s）"),
+                    {"name": person.name, "method": register_text(Method(method).label)},
+                ),
                 due_date=followup_due,
                 source="contraception",
                 subject_person=person,

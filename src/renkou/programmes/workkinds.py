@@ -32,16 +32,19 @@ NFPCP_EARLY = register_kind(
     label=_("孕前检查早孕随访"),
     allowed_outcomes=_FOLLOWUP_OUTCOMES,
     subject_link=_nfpcp_link,
+    subject_link_label=_("登记随访结果"),
 )
 NFPCP_OUTCOME = register_kind(
     code="nfpcp_outcome",
     label=_("孕前检查妊娠结局随访"),
     allowed_outcomes=_FOLLOWUP_OUTCOMES,
     subject_link=_nfpcp_link,
+    subject_link_label=_("登记随访结果"),
 )
 CONTRACEPTION_FOLLOWUP = register_kind(
     code="contraception_followup",
     label=_("避孕节育服务随访"),
     allowed_outcomes=_FOLLOWUP_OUTCOMES,
     subject_link=_service_link,
+    subject_link_label=_("查看服务记录"),
 )

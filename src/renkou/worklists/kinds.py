@@ -22,6 +22,7 @@ class WorkKind:
     allowed_outcomes: frozenset[str]
     # subject_ref → the URL of the page that works the item's subject (or None).
     subject_link: Callable[[str], str | None] | None = None
+    subject_link_label: str | Promise = ""
 
 
 _KINDS: dict[str, WorkKind] = {}
@@ -33,6 +34,7 @@ def register_kind(
     label: str | Promise,
     allowed_outcomes: frozenset[str],
     subject_link: Callable[[str], str | None] | None = None,
+    subject_link_label: str | Promise = "",
 ) -> WorkKind:
     """Add a kind (idempotent for an identical definition; a clash is a programming error)."""
     unknown = allowed_outcomes - set(Outcome.values)
@@ -43,6 +45,7 @@ def register_kind(
         label=label,
         allowed_outcomes=frozenset(allowed_outcomes),
         subject_link=subject_link,
+        subject_link_label=subject_link_label,
     )
     existing = _KINDS.get(code)
     if existing is not None and existing != kind:

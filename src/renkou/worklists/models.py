@@ -86,6 +86,13 @@ class WorkItem(models.Model):
             return None
         return kind.subject_link(self.subject_ref)
 
+    @property
+    def subject_link_label(self) -> str:
+        from renkou.worklists.kinds import get_kind
+
+        kind = get_kind(self.kind)
+        return str(kind.subject_link_label) if kind is not None else ""
+
 
 ACTION_LABELS = {
     "opened": _("挂账"),

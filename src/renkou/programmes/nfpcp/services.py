@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from renkou.core.audit import audit_record
+from renkou.core.i18n import register_text
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import unit_in_scope
@@ -104,7 +106,7 @@ def _settle_finished(marriage: Marriage) -> None:
             subject_ref=subject_ref(check), kind__in=(EARLY_KIND, OUTCOME_KIND)
         )
         if items.exists() and not items.filter(status=WorkItem.Status.OPEN).exists():
-            _close_check(check, "随访事项已销号")
+            _close_check(check, register_text(gettext_lazy("随访事项已销号")))
             _save(check, None, ["open", "status", "closed_reason"])
 
 
@@ -317,7 +319,8 @@ def nfpcp_assess(
         raise ValidationError(_("该检查已评估或已结束。"))
     missing = missing_results(check)
     if missing:
-        shown = "、".join(f"{no}{'女' if s == 'W' else '男'}" for no, s in missing[:8])
+        who = {"W": _("女方"), "H": _("男方")}
+        shown = "、".join(f"{no}（{who[s]}）" for no, s in missing[:8])
         raise ValidationError(_("检查结果不全，缺：") + shown)
     if risk_level not in RiskLevel.values:
         raise ValidationError(_("请选择风险评估结论。"))
@@ -458,17 +461,20 @@ def nfpcp_early_followup(
         check.early_followup_on = followed_on
         if pregnant is None:
             _close_item(check, EARLY_KIND, Outcome.DECLINED, "", actor)
-            _close_check(check, "拒绝随访")
+            _close_check(check, register_text(gettext_lazy("本人拒绝随访")))
         elif pregnant:
             assert lmp is not None
             check.pregnant, check.lmp, check.status = True, lmp, NfpcpCheck.Status.PREGNANT
             weeks = (followed_on - lmp).days // 7
-            _close_item(check, EARLY_KIND, Outcome.DONE, f"已怀孕，孕{weeks}周随访", actor)
+            evidence = register_text(gettext_lazy("已怀孕，孕%(weeks)s周随访"), {"weeks": weeks})
+            _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor)
             workitem_open(
                 kind=OUTCOME_KIND,
                 org_unit=check.org_unit,
-                title=_("妊娠结局随访：%(wife)s（%(slip)s）")
-                % {"wife": check.wife.name, "slip": check.slip_number},
+                title=register_text(
+                    gettext_lazy("妊娠结局随访：%(wife)s（%(slip)s）"),
+                    {"wife": check.wife.name, "slip": check.slip_number},
+                ),
                 due_date=lmp + dt.timedelta(days=OUTCOME_DUE_DAYS),
                 source="nfpcp",
                 subject_person=check.wife,
@@ -477,8 +483,9 @@ def nfpcp_early_followup(
             )
         else:
             check.pregnant = False
-            _close_item(check, EARLY_KIND, Outcome.DONE, "随访期内未怀孕", actor)
-            _close_check(check, "随访期内未怀孕")
+            evidence = register_text(gettext_lazy("随访期内未怀孕"))
+            _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor)
+            _close_check(check, register_text(gettext_lazy("随访期内未怀孕")))
         fields = ["early_followup_on", "pregnant", "lmp", "status", "open", "closed_reason"]
         _save(check, None, fields)
         _audit("early_followup", actor, check, pregnant=str(pregnant))
@@ -520,12 +527,15 @@ def nfpcp_outcome_followup(
         check.outcome_followup_on = followed_on
         if outcome_type:
             check.outcome_type, check.outcome_date = outcome_type, outcome_date
-            label = OutcomeType(outcome_type).label
-            _close_item(check, OUTCOME_KIND, Outcome.DONE, f"妊娠结局：{label}", actor)
-            _close_check(check, "已随访妊娠结局")
+            evidence = register_text(
+                gettext_lazy("妊娠结局：%(outcome)s"),
+                {"outcome": register_text(OutcomeType(outcome_type).label)},
+            )
+            _close_item(check, OUTCOME_KIND, Outcome.DONE, evidence, actor)
+            _close_check(check, register_text(gettext_lazy("已随访妊娠结局")))
         else:
             _close_item(check, OUTCOME_KIND, Outcome.DECLINED, "", actor)
-            _close_check(check, "拒绝随访")
+            _close_check(check, register_text(gettext_lazy("本人拒绝随访")))
         fields = ["outcome_followup_on", "outcome_type", "outcome_date", "status", "open",
                   "closed_reason"]  # fmt: skip
         _save(check, None, fields)

@@ -291,6 +291,7 @@ def _followup_post(
 def nfpcp_followup(request: HttpRequest, pk: int) -> HttpResponse:
     """The officer's form for the open follow-up of a check (early pregnancy or outcome)."""
     check = nfpcp_get_for_user(user=request.user, pk=pk)
+    audit_record(action="nfpcp.followup_view", request=request, object_type="nfpcp", object_id=pk)
     item = services.open_item(check, services.EARLY_KIND) or services.open_item(
         check, services.OUTCOME_KIND
     )
