@@ -387,3 +387,29 @@ def test_a_followup_closed_on_the_worklist_page_ends_the_check_at_next_registrat
     check.refresh_from_db()
     assert not check.open
     assert again.open
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"outcome_type": "boy"}, "未知的妊娠结局"),
+        ({"outcome_type": "live_birth", "outcome_date": None}, "结局日期"),
+        ({"outcome_type": "live_birth", "outcome_date": dt.date(2001, 1, 1)}, "结局日期应在"),
+        ({"outcome_type": "live_birth", "followed_on": dt.date(2999, 1, 1)}, "结局日期应在|晚于"),
+    ],
+)
+def test_outcome_followup_input_is_checked(
+    cast: Cast, kwargs: dict[str, object], reason: str
+) -> None:
+    officer = cast.users["officer"]
+    check = assessed(cast)
+    services.nfpcp_early_followup(
+        check=check, followed_on=_today(), pregnant=True, lmp=_today() - dt.timedelta(days=30),
+        actor=officer,
+    )  # fmt: skip
+    args: dict[str, object] = {"followed_on": _today(), "outcome_date": _today(), **kwargs}
+    with pytest.raises(ValidationError, match=reason):
+        services.nfpcp_outcome_followup(check=check, actor=officer, **args)  # type: ignore[arg-type]
+    check.refresh_from_db()
+    assert check.open
+    assert WorkItem.objects.get(kind=services.OUTCOME_KIND).status == "open"
