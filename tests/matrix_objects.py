@@ -46,3 +46,12 @@ def _worklist_kinds() -> None:
 
 
 _worklist_kinds()
+
+
+def _programme_kinds() -> None:
+    from tests.programmes.nfpcp_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "nfpcp", "contraception"
+
+
+_programme_kinds()

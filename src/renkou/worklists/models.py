@@ -77,6 +77,23 @@ class WorkItem(models.Model):
 
         return kind_label(self.kind)
 
+    @property
+    def subject_link(self) -> str | None:
+        """The page of another app that works this item's subject_ref, if its kind has one."""
+        from renkou.worklists.kinds import get_kind
+
+        kind = get_kind(self.kind)
+        if kind is None or kind.subject_link is None or not self.subject_ref:
+            return None
+        return kind.subject_link(self.subject_ref)
+
+    @property
+    def subject_link_label(self) -> str:
+        from renkou.worklists.kinds import get_kind
+
+        kind = get_kind(self.kind)
+        return str(kind.subject_link_label) if kind is not None else ""
+
 
 ACTION_LABELS = {
     "opened": _("挂账"),

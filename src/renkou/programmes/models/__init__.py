@@ -1,4 +1,31 @@
-"""Service programmes: campaigns, the pre-pregnancy check (NFPCP), contraceptive services.
+from renkou.programmes.models.contraception import (
+    ContraceptiveService,
+    Method,
+    Supply,
+    SupplyHandout,
+)
+from renkou.programmes.models.nfpcp import (
+    CounsellingClass,
+    NfpcpCheck,
+    NfpcpResult,
+    NfpcpSlipCounter,
+    NfpcpTargets,
+    OutcomeType,
+    RiskFactor,
+    RiskLevel,
+)
 
-Each programme keeps its models in its own module; they are re-exported here.
-"""
+__all__ = [
+    "ContraceptiveService",
+    "CounsellingClass",
+    "Method",
+    "NfpcpCheck",
+    "NfpcpResult",
+    "NfpcpSlipCounter",
+    "NfpcpTargets",
+    "OutcomeType",
+    "RiskFactor",
+    "RiskLevel",
+    "Supply",
+    "SupplyHandout",
+]
