@@ -267,8 +267,10 @@ def _plan_correct(plan: Plan) -> None:
 
 
 _LABELS: Final = {
-    "name": gettext_lazy("姓名"), "sex": gettext_lazy("性别"), "birth_date": gettext_lazy("出生日期"),
-}  # fmt: skip
+    "name": gettext_lazy("姓名"),
+    "sex": gettext_lazy("性别"),
+    "birth_date": gettext_lazy("出生日期"),
+}
 
 
 def _spouse(row: FeedRow, person: Person) -> Person | None:
