@@ -122,7 +122,8 @@ def load_facts(subjects: list[Subject]) -> Facts:
 
 
 def _load_duplicates(facts: Facts, subjects: list[Subject]) -> None:
-    numbers = sorted({s.id_index for s in subjects if s.linked and s.id_valid and s.id_index})
+    # The cascade leaves a valid number held by two register records unlinked.
+    numbers = sorted({s.id_index for s in subjects if not s.linked and s.id_valid and s.id_index})
     for start in range(0, len(numbers), CHUNK):
         rows = Person.objects.filter(
             id_index__in=numbers[start : start + CHUNK], status=Person.Status.ACTIVE
@@ -187,15 +188,13 @@ def duplicate_pair(s: Subject, f: Facts) -> tuple[tuple[int, int], str] | None:
     number held twice, or a newborn the mother has twice (same day, same sex). Returns the
     pair (smaller pk first) and its DuplicateCandidate reason; pairs already decided
     (dismissed or merged) are not returned."""
-    if not s.linked:
-        return None
     pairs: list[tuple[tuple[int, int], str]] = []
     if s.id_valid and s.id_index in f.same_id:
         held = f.same_id[s.id_index]
         pairs += [((a, b), DuplicateCandidate.Reason.SAME_ID)
                   for i, a in enumerate(held) for b in held[i + 1 :]]  # fmt: skip
     born = s.row.birth_date or s.row.event_date
-    if s.role == "mother" and s.person_id and born is not None:
+    if s.linked and s.role == "mother" and s.person_id and born is not None:
         kids = sorted(
             c.pk for c in f.children.get(s.person_id, [])
             if abs(c.birth_date - born) <= BIRTH_WINDOW and (not s.row.sex or c.sex == s.row.sex)
@@ -241,11 +240,13 @@ def classify(s: Subject, facts: Facts) -> list[str]:
     months (reconcile_nohukou), not per subject."""
     if not s.linked:
         s = dataclasses.replace(s, person_id=None, method="", role="", evidence={})
+    duplicate = duplicate_pair(s, facts) is not None
     found = {
         d.SHOULD_HAVE_LEFT.code: _should_have_left(s, facts),
         d.UNREPORTED_EVENT.code: _unreported_event(s, facts),
-        d.MISSING_PERSON.code: _missing_person(s),
-        d.DUPLICATE.code: duplicate_pair(s, facts) is not None,
+        # A number held twice in the register is 重登, not a missing person.
+        d.MISSING_PERSON.code: _missing_person(s) and not duplicate,
+        d.DUPLICATE.code: duplicate,
         d.CONFLICTING.code: _conflicting(s),
         d.MARRIAGE_NOT_REFLECTED.code: _marriage_not_reflected(s, facts),
         d.NO_HUKOU.code: False,
