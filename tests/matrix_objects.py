@@ -46,3 +46,12 @@ def _worklist_kinds() -> None:
 
 
 _worklist_kinds()
+
+
+def _linkreview_kinds() -> None:
+    from tests.linkreview_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "feedlink", "discrepancy"
+
+
+_linkreview_kinds()
