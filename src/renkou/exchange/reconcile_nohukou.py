@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Final
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from renkou.core.models import User
 from renkou.exchange import discrepancies as d
@@ -30,6 +31,7 @@ from renkou.worklists.services import workitem_open
 __all__ = ["add_months", "open_no_hukou"]
 
 LOOKBACK_MONTHS: Final = 12
+CHUNK: Final = 2000
 SLACK: Final = dt.timedelta(days=1)
 
 
@@ -39,24 +41,24 @@ def add_months(month: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _current(kind: str, first: dt.date, last: dt.date) -> list[FeedRow]:
-    return list(
-        FeedRow.objects.filter(
-            batch__kind=kind, batch__month__range=(first, last), superseded_by__isnull=True,
-            withdrawn=False,
-        ).order_by("pk")
-    )  # fmt: skip
+def _current(kind: str, first: dt.date, last: dt.date) -> QuerySet[FeedRow]:
+    return FeedRow.objects.filter(
+        batch__kind=kind, batch__month__range=(first, last), superseded_by__isnull=True,
+        withdrawn=False,
+    ).select_related("batch").order_by("pk")  # fmt: skip
 
 
 def _police_mothers(police: list[FeedRow], subjects: list[Subject]) -> dict[int, int]:
     """Police birth row pk → the mother the cascade linked it to (this run or the latest
     run of its month)."""
     out: dict[int, int] = {}
-    rows = FeedLink.objects.filter(
-        feed_row__in=[p.pk for p in police], run__is_latest=True, role="mother",
-        person__isnull=False, review__in=(FeedLink.Review.NONE, FeedLink.Review.CONFIRMED),
-    ).values_list("feed_row_id", "person_id")  # fmt: skip
-    out.update({row: person for row, person in rows if person is not None})
+    pks = [p.pk for p in police]
+    for start in range(0, len(pks), CHUNK):
+        rows = FeedLink.objects.filter(
+            feed_row__in=pks[start : start + CHUNK], run__is_latest=True, role="mother",
+            person__isnull=False, review__in=(FeedLink.Review.NONE, FeedLink.Review.CONFIRMED),
+        ).values_list("feed_row_id", "person_id")  # fmt: skip
+        out.update({row: person for row, person in rows if person is not None})
     for s in subjects:
         if s.police_birth and s.role == "mother" and s.linked and s.person_id:
             out[s.row.pk] = s.person_id
@@ -86,17 +88,10 @@ def open_no_hukou(
     last = add_months(month, -int(settings.RENKOU_NO_HUKOU_MONTHS))
     first = add_months(last, -(LOOKBACK_MONTHS - 1))
     seen = set(WorkItem.objects.filter(kind=d.NO_HUKOU.kind).values_list("subject_ref", flat=True))
-    cert_pks = [r.pk for r in _current("birth_cert", first, last)]
-    certs = [
-        c for c in FeedRow.objects.filter(pk__in=cert_pks).select_related("batch")
-        if f"feedrow:{c.pk}" not in seen
-    ]  # fmt: skip
+    certs = [c for c in _current("birth_cert", first, last) if f"feedrow:{c.pk}" not in seen]
     if not certs:
         return 0
-    police_pks = [r.pk for r in _current("police", first, month)]
-    police_rows = list(
-        FeedRow.objects.filter(pk__in=police_pks, event_type="birth").select_related("batch")
-    )
+    police_rows = list(_current("police", first, month).filter(event_type="birth"))
     police: dict[dt.date, list[FeedRow]] = defaultdict(list)
     for p in police_rows:
         if p.birth_date is not None:
@@ -104,16 +99,19 @@ def open_no_hukou(
     police_mother = _police_mothers(police_rows, subjects)
     mothers: dict[str, list[Person]] = defaultdict(list)
     indexes = sorted({c.id_index for c in certs if c.id_index})
-    for m in Person.objects.filter(id_index__in=indexes).select_related("org_unit").order_by("pk"):
-        mothers[m.id_index].append(m)
+    for start in range(0, len(indexes), CHUNK):
+        found = Person.objects.filter(id_index__in=indexes[start : start + CHUNK])
+        for m in found.select_related("org_unit").order_by("pk"):
+            mothers[m.id_index].append(m)
     children: dict[int, list[dt.date]] = defaultdict(list)
     mother_pks = [m.pk for ms in mothers.values() for m in ms]
-    for mother_pk, born in (
-        Person.objects.filter(mother_id__in=mother_pks).exclude(id_index="")
-        .values_list("mother_id", "birth_date")
-    ):  # fmt: skip
-        if mother_pk is not None:
-            children[mother_pk].append(born)
+    for start in range(0, len(mother_pks), CHUNK):
+        born_rows = Person.objects.filter(mother_id__in=mother_pks[start : start + CHUNK])
+        for mother_pk, born in born_rows.exclude(id_index="").values_list(
+            "mother_id", "birth_date"
+        ):
+            if mother_pk is not None:
+                children[mother_pk].append(born)
     places = _Places()
     due = meeting_due_date(source)
     opened = 0
