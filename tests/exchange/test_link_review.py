@@ -155,3 +155,32 @@ def test_side_by_side_masks_numbers(cast: Any, pending: FeedLink) -> None:
         reverse("exchange:review_detail", args=[pending.pk])).status_code == 404  # fmt: skip
     person = Person.objects.get(pk=pending.person_id)
     assert person.name in text
+
+
+def test_marriage_side_decision_leaves_the_other_spouse(
+    cast: Any, tmp_path: Path, settings: Any
+) -> None:
+    from tests.exchange.feed_files import bad_check
+    from tests.exchange.linkreview_helpers import marriage
+
+    settings.DATA_DIR = tmp_path / "data"
+    husband = make_person(org_unit=cast.village, name="刘强", birth_date=dt.date(1990, 1, 1),
+                          with_id=False, marital_status="10")  # fmt: skip
+    hid, wid = make_id("19900101", "191"), bad_check(make_id("19910101", "202"))
+    load(tmp_path, "2026-01", {"marriage": [marriage(("刘强", hid, "1990-01-01"),
+                                                     ("陈静", wid, "1991-01-01"), "结婚",
+                                                     "2026-01-09")]})  # fmt: skip
+    reconcile_month(month="2026-01", actor=None)
+    [wife_item] = _open("conflicting")
+    assert wife_item.subject_person is None
+    link = FeedLink.objects.get(run__is_latest=True, side="husband")
+    FeedLink.objects.filter(pk=link.pk).update(person=husband, review="pending",
+                                               method="probabilistic", probability=0.7)  # fmt: skip
+    link = FeedLink.objects.select_related("feed_row__batch", "person__org_unit", "run").get(
+        pk=link.pk
+    )
+    link_decide(link=link, decision="confirmed", actor=cast.users["clerk"],
+                expected_review="pending")  # fmt: skip
+    assert [i.subject_person for i in _open("marriage_not_reflected")] == [husband]
+    wife_item.refresh_from_db()
+    assert wife_item.status == "open"

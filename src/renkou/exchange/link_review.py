@@ -172,6 +172,8 @@ def _reclassify(link: FeedLink, actor: User) -> tuple[int, int]:
     for item in items:
         if item.subject_person_id not in (None, link.person_id):
             continue  # the other side of a marriage row
+        if item.subject_person_id is None and link.side:
+            continue  # an unlinked marriage side's item: it may be the other spouse's
         if (item.kind, item.subject_person_id) in wanted or not unit_in_scope(actor, item.org_unit):
             continue
         workitem_close(
