@@ -13,10 +13,11 @@ from renkou.core.models import AuditEvent
 from renkou.exchange.models import FeedLink, LinkDecision, Resolution
 from renkou.exchange.reconcile import reconcile_month
 from renkou.exchange.resolve import discrepancy_resolve, resolution_plan
-from renkou.registry.models import DuplicateCandidate, LifeEvent, Marriage, Person
+from renkou.registry.models import DuplicateCandidate, LifeEvent, Marriage, Membership, Person
 from renkou.registry.services.persons import ConflictError, person_update
 from renkou.worklists.models import WorkItem
 from renkou.worklists.services import ConflictError as ItemConflictError
+from tests.duplicates_factories import household_with
 from tests.exchange.feed_files import make_id
 from tests.exchange.linkreview_helpers import EAST, birth, load, marriage, police, pupil
 from tests.factories import make_person
@@ -121,11 +122,16 @@ def test_apply_correction_changes_the_name(cast: Any, cases: dict[str, Person]) 
 
 
 def test_apply_unreported_birth_registers_the_child(cast: Any, cases: dict[str, Person]) -> None:
-    _resolve(cast.users["county"], _item("unreported_event"))
+    card = household_with(org_unit=cast.village, head=cases["mother"])
+    item = _item("unreported_event")
+    assert ("所在户", "", card.code) in resolution_plan(item).changes
+    _resolve(cast.users["county"], item)
     child = Person.objects.get(name="李宝")
     assert (child.mother, child.sex, child.birth_date, child.org_unit) == (
         cases["mother"], "M", dt.date(2026, 1, 2), cast.village)  # fmt: skip
     assert _event(child, "birth").source == "feed"
+    membership = Membership.objects.get(person=child, left__isnull=True)
+    assert (membership.household, membership.relation) == (card, "20")
 
 
 def test_apply_missing_person_creates_the_record(cast: Any, cases: dict[str, Person]) -> None:

@@ -32,13 +32,17 @@ from renkou.exchange.reconcile_classes import Subject, load_facts, separation_of
 from renkou.exchange.reconcile_inputs import feed_id_reveal
 from renkou.registry.models import (
     DuplicateCandidate,
+    Household,
     LeaveReason,
     LifeEvent,
     MaritalStatus,
     Marriage,
+    Membership,
     Person,
+    Relation,
 )
 from renkou.registry.services.duplicates import clean_evidence, duplicate_dismiss
+from renkou.registry.services.households import household_add_member
 from renkou.registry.services.marriages import (
     marriage_current,
     marriage_dissolve,
@@ -226,14 +230,45 @@ def _plan_new_person(plan: Plan, *, birth: bool) -> None:
     if mother is not None:
         plan.changes.append((_("母亲"), "", mother.name))
 
+    card = _mothers_card(mother, data.sex) if mother is not None else None
+    if card is not None:
+        plan.changes.append((_("所在户"), "", card[0].code))
+
     def run(actor: User, evidence: str) -> Person:
-        return person_register(
+        person = person_register(
             data=data, actor=actor, source=FEED, kind=kind, event_date=data.birth_date
             if birth else row.event_date, source_ref=_ref_text(row),
             evidence=_evidence(row, evidence),
         )  # fmt: skip
+        if card is not None:
+            household_add_member(household=card[0], person=person, relation=card[1],
+                                 actor=actor, source=FEED, on=data.birth_date,
+                                 source_ref=_ref_text(row))  # fmt: skip
+        return person
 
     plan.run = run
+
+
+# The newborn's relation to the head, by the mother's relation and the baby's sex.
+_CHILD_RELATION: Final[dict[str, dict[str, str]]] = {
+    **{r: {"M": Relation.SON, "F": Relation.DAUGHTER}
+       for r in (Relation.SELF, Relation.SPOUSE, Relation.HUSBAND, Relation.WIFE)},
+    Relation.DAUGHTER_IN_LAW: {"M": Relation.GRANDSON, "F": Relation.GRANDDAUGHTER},
+    Relation.DAUGHTER: {"M": Relation.GRANDCHILD, "F": Relation.GRANDCHILD},
+    Relation.ONLY_DAUGHTER: {"M": Relation.GRANDCHILD, "F": Relation.GRANDCHILD},
+}  # fmt: skip
+
+
+def _mothers_card(mother: Person, sex: str) -> tuple[Household, str] | None:
+    """The mother's current household and the baby's relation on it (None when the
+    relation cannot be told: the village puts the baby on the card)."""
+    card = (
+        Membership.objects.filter(person=mother, left__isnull=True)
+        .select_related("household").first()
+    )  # fmt: skip
+    if card is None or card.relation not in _CHILD_RELATION:
+        return None
+    return card.household, str(_CHILD_RELATION[card.relation][sex])
 
 
 def _plan_correct(plan: Plan) -> None:
