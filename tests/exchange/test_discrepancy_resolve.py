@@ -75,10 +75,13 @@ def _item(code: str, person: Person | None = None) -> WorkItem:
 def _resolve(who: Any, item: WorkItem, resolution: str = "apply", **kw: Any) -> Resolution:
     plan = resolution_plan(item)
     version = plan.person.version if plan.person else None
-    return discrepancy_resolve(
+    record = discrepancy_resolve(
         item=item, resolution=resolution, evidence=kw.pop("evidence", "村里核实"), actor=who,
         expected_version=item.version, person_version=kw.pop("person_version", version), **kw,
     )  # fmt: skip
+    audit = AuditEvent.objects.get(action="discrepancy.resolve", object_id=str(item.pk))
+    assert (audit.actor, audit.detail["resolution"]) == (who, resolution)
+    return record
 
 
 def _event(person: Person, kind: str) -> LifeEvent:
@@ -243,3 +246,46 @@ def test_refusals(cast: Any, cases: dict[str, Person]) -> None:
     _resolve(cast.users["clerk"], item, "other")
     with pytest.raises(ValidationError):  # already closed
         _resolve(cast.users["clerk"], item, "other")
+
+
+def test_marriage_with_a_spouse_from_elsewhere_updates_the_status(
+    cast: Any, tmp_path: Path, settings: Any
+) -> None:
+    settings.DATA_DIR = tmp_path / "data"
+    husband = make_person(org_unit=cast.village, name="刘强", birth_date=dt.date(1990, 1, 1),
+                          id_number=HUSBAND, marital_status="10")  # fmt: skip
+    outsider = make_id("19910101", "202", area="370102")
+    load(tmp_path, "2026-01", {"marriage": [marriage(("刘强", HUSBAND, "1990-01-01"),
+                                                     ("陈静", outsider, "1991-01-01"), "结婚",
+                                                     "2026-01-09")]})  # fmt: skip
+    reconcile_month(month="2026-01", actor=None)
+    _resolve(cast.users["clerk"], _item("marriage_not_reflected"))
+    person = Person.objects.get(pk=husband.pk)
+    assert person.marital_status == "21"
+    event = _event(person, "marriage")
+    assert (event.event_date, event.source) == (dt.date(2026, 1, 9), "feed")
+    assert not Marriage.objects.exists()
+
+
+def test_divorce_dissolves_the_registered_marriage(
+    cast: Any, tmp_path: Path, settings: Any
+) -> None:
+    from renkou.registry.services.marriages import marriage_register
+
+    settings.DATA_DIR = tmp_path / "data"
+    husband = make_person(org_unit=cast.village, name="刘强", birth_date=dt.date(1990, 1, 1),
+                          id_number=HUSBAND)  # fmt: skip
+    wife = make_person(org_unit=cast.village, name="陈静", sex="F",
+                       birth_date=dt.date(1991, 1, 1), id_number=WIFE)  # fmt: skip
+    couple = marriage_register(husband=husband, wife=wife, married_on=dt.date(2015, 1, 1),
+                               kind="first", actor=None, source="form")  # fmt: skip
+    load(tmp_path, "2026-01", {"marriage": [marriage(("刘强", HUSBAND, "1990-01-01"),
+                                                     ("陈静", WIFE, "1991-01-01"), "离婚",
+                                                     "2026-01-09")]})  # fmt: skip
+    reconcile_month(month="2026-01", actor=None)
+    _resolve(cast.users["clerk"], _item("marriage_not_reflected", husband))
+    couple.refresh_from_db()
+    assert (couple.status, couple.ended_on) == ("divorced", dt.date(2026, 1, 9))
+    assert {p.marital_status for p in Person.objects.filter(pk__in=(husband.pk, wife.pk))} == {
+        "40"}  # fmt: skip
+    assert not WorkItem.objects.filter(status="open", kind__contains="marriage").exists()
