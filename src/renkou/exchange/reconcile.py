@@ -141,7 +141,8 @@ def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSum
     first, started, clock = parse_month(month), timezone.now(), time.perf_counter()
     reg = register_input()
     subjects = _subjects(first, reg.pk_by_key, reg.register)
-    decisions_apply(subjects)  # reviewers' earlier link decisions win (link_review.py)
+    # After every linking stage: reviewers' earlier decisions win (link_review.py).
+    decisions_apply(subjects)
     facts: Facts = load_facts(subjects)
     classes = [classify(s, facts) for s in subjects]
     with transaction.atomic():
