@@ -99,3 +99,20 @@ def test_scope_and_other_kinds_answer_404(cast: Any) -> None:
     followup = open_item(org_unit=cast.village)
     url = reverse("exchange:discrepancy_resolve", args=[followup.pk])
     assert cast.client_for("clerk").get(url).status_code == 404
+
+
+def test_person_now_managed_elsewhere_is_refused(cast: Any) -> None:
+    item = discrepancy_item(cast)
+    person = Person.objects.get(pk=item.subject_person_id)
+    person_update(person=person, expected_version=person.version,
+                  changes={"org_unit": cast.other_township_village}, actor=None,
+                  source="form")  # fmt: skip
+    client = cast.client_for("clerk")
+    url = reverse("exchange:discrepancy_resolve", args=[item.pk])
+    # A forged person id in the form is ignored: the item names its person.
+    other = Person.objects.exclude(pk=person.pk).first()
+    response = client.post(url, _form(item, person=str(other.pk) if other else "1"))
+    assert response.status_code == 400
+    assert "不在您的管辖范围内" in response.content.decode()
+    assert Person.objects.get(pk=person.pk).name == "张伟"
+    assert WorkItem.objects.get(pk=item.pk).status == "open"
