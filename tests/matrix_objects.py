@@ -55,3 +55,10 @@ def _programme_kinds() -> None:
 
 
 _programme_kinds()
+def _linkreview_kinds() -> None:
+    from tests.linkreview_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "feedlink", "discrepancy"
+
+
+_linkreview_kinds()

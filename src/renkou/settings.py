@@ -198,6 +198,9 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 
 RENKOU_LOCKOUT_FAILURES = env_int("RENKOU_LOCKOUT_FAILURES", 5, minimum=1)
+
+# 未入户: months after a birth certificate without a police birth registration (DOMAIN.md §5).
+RENKOU_NO_HUKOU_MONTHS = env_int("RENKOU_NO_HUKOU_MONTHS", 3, minimum=1)
 RENKOU_LOCKOUT_SECONDS = env_int("RENKOU_LOCKOUT_SECONDS", 15 * 60, minimum=60)
 RENKOU_REVEAL_PER_HOUR = env_int("RENKOU_REVEAL_PER_HOUR", 30, minimum=1)
 # The register overview's counts are cached this long (0: never; the suite uses 0).

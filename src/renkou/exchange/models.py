@@ -146,3 +146,75 @@ class FeedLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed_row_id}{self.side}→{self.person_id}"
+
+
+class LinkDecision(models.Model):
+    """A reviewer's decision on one feed subject ↔ register person pair (人工审核), kept as
+    history. Keyed by the feed row's kind + natural key + side + person, so a re-run of
+    the month (new FeedRow versions, new FeedLinks) still honours it."""
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", _("确认同一人")
+        REJECTED = "rejected", _("确认非同一人")
+        PENDING = "pending", _("撤销决定，重新待审核")
+
+    feed_kind = models.CharField(_("类别"), max_length=20)
+    natural_key = models.CharField(max_length=64)
+    side = models.CharField(_("一方"), max_length=10, blank=True)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    feed_row = models.ForeignKey(FeedRow, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("决定"), max_length=10, choices=Decision.choices)
+    previous = models.CharField(_("原状态"), max_length=10, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("人工审核记录")
+        verbose_name_plural = _("人工审核记录")
+        ordering = ["decided_at", "id"]
+        indexes = [
+            models.Index(fields=["feed_kind", "natural_key", "side"], name="linkdecision_key_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feed_kind}:{self.natural_key}{self.side}→{self.person_id} {self.decision}"
+
+
+class Resolution(models.Model):
+    """How a discrepancy item was closed: which resolution, what it changed in the
+    register (before/after, identity numbers masked), on which feed row's evidence."""
+
+    class Kind(models.TextChoices):
+        APPLY = "apply", _("按部门数据更新登记")
+        REGISTER_RIGHT = "register_right", _("登记信息无误")
+        NOT_OURS = "not_ours", _("非本地人员")
+        OTHER = "other", _("其他")
+
+    item = models.ForeignKey(
+        "worklists.WorkItem", on_delete=models.PROTECT, related_name="resolutions"
+    )
+    resolution = models.CharField(_("处理方式"), max_length=20, choices=Kind.choices)
+    feed_row = models.ForeignKey(
+        FeedRow, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # {"field": ["before", "after"]} — flat strings, never a raw identity number.
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    evidence = models.CharField(_("佐证"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("差异处理")
+        verbose_name_plural = _("差异处理")
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.resolution}"
