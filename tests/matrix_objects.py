@@ -46,3 +46,12 @@ def _worklist_kinds() -> None:
 
 
 _worklist_kinds()
+
+
+def _exchange_kinds() -> None:
+    from tests.exchange_web_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "job"
+
+
+_exchange_kinds()

@@ -251,8 +251,9 @@ def _run_import(job: Job) -> dict[str, Any]:
     path = Path(settings.DATA_DIR) / job.file_path
     if not path.is_file():
         raise IntakeError("上传的文件已过保存期限被删除，请重新上传。")
-    Job.objects.filter(pk=job.pk).update(rows_total=estimate_rows(path))
     summary: dict[str, Any] = {"headers": _headers(job, path)}
+    # Kept at once: a file refused for a missing column still shows its headers to map.
+    Job.objects.filter(pk=job.pk).update(rows_total=estimate_rows(path), summary=summary)
     stored = StoredFile(batch=batch, path=path, format=sniff_format(path))
     result = feed_import(
         kind=job.feed_kind, path=path, month=job.month, actor=job.created_by,
@@ -282,21 +283,22 @@ def job_process(pk: int) -> str:
         run = _run_reconcile if job.kind == Job.Kind.RECONCILE else _run_import
         summary = run(job)
     except (IntakeError, PermissionDenied) as exc:
-        return _finish(job, error=str(exc) or "没有权限。", summary={})
+        return _finish(job, error=str(exc) or "没有权限。")
     except Exception as exc:  # any failure is recorded on the job
         detail = "".join(traceback.format_exception_only(exc)).strip()[:500]
-        return _finish(job, error=f"处理失败：{detail}", summary={})
+        return _finish(job, error=f"处理失败：{detail}")
     return _finish(job, error="", summary=summary)
 
 
-def _finish(job: Job, *, error: str, summary: dict[str, Any]) -> str:
+def _finish(job: Job, *, error: str, summary: dict[str, Any] | None = None) -> str:
+    """Mark the job done (with its summary) or failed (keeping what it had noted)."""
     status = Job.Status.FAILED if error else Job.Status.DONE
-    with transaction.atomic():
+    fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error}
+    if summary is not None:
         done = summary.get("rows_total", summary.get("rows", 0))
-        Job.objects.filter(pk=job.pk).update(
-            status=status, finished_at=timezone.now(), error=error, summary=summary,
-            **({"rows_done": done, "rows_total": done} if not error else {}),
-        )  # fmt: skip
+        fields.update(summary=summary, rows_done=done, rows_total=done)
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(**fields)
         audit_record(
             action=f"job.{job.kind}.{status}", actor=job.created_by, object_type="job",
             object_id=job.pk, detail={"status": status, "error": error[:200]},
