@@ -75,12 +75,13 @@ def test_every_kind_preview_then_apply(cast: Any, data_dir: Path, kind: str, fmt
     client = cast.client_for("clerk")
     content = _csv(data_dir, kind) if fmt == "csv" else _xlsx(kind)
     preview = _job(_upload(client, kind, f"{kind}.{fmt}", content))
-    assert preview.kind == Job.Kind.PREVIEW and preview.status == Job.Status.DONE, preview.error
+    assert (preview.kind, preview.status) == (Job.Kind.PREVIEW, Job.Status.DONE), preview.error
     s = preview.summary
     assert (s["status"], s["rows_total"], s["rows_ok"], s["rows_error"]) == ("dry_run", 3, 3, 0)
     assert s["created"] == 3
     assert set(s["headers"]["recognised"]) == set(HEADERS[kind])
-    assert s["headers"]["unknown"] == [] and s["headers"]["missing"] == []
+    assert s["headers"]["unknown"] == []
+    assert s["headers"]["missing"] == []
     assert FeedRow.objects.count() == 0  # a preview writes no row
     assert preview.import_batch is not None
     assert preview.import_batch.status == ImportBatch.Status.STAGED
@@ -90,17 +91,20 @@ def test_every_kind_preview_then_apply(cast: Any, data_dir: Path, kind: str, fmt
     assert reverse("exchange:job_apply", args=[preview.pk]) in page.content.decode()
 
     applied = _apply(client, preview)
-    assert applied.kind == Job.Kind.APPLY and applied.status == Job.Status.DONE, applied.error
+    assert (applied.kind, applied.status) == (Job.Kind.APPLY, Job.Status.DONE), applied.error
     assert applied.summary["status"] == "applied"
-    assert applied.created_by == cast.users["clerk"] and applied.org_unit == cast.township
+    assert applied.created_by == cast.users["clerk"]
+    assert applied.org_unit == cast.township
     assert FeedRow.objects.filter(batch__kind=kind).count() == 3
-    assert applied.feed_batch is not None and applied.feed_batch.rows_created == 3
+    assert applied.feed_batch is not None
+    assert applied.feed_batch.rows_created == 3
     batch = ImportBatch.objects.get(pk=preview.import_batch.pk)
     assert batch.status == ImportBatch.Status.APPLIED
     assert ImportBatch.objects.count() == 1  # preview and import share the stored upload
     # Applying twice is refused: the preview's file is already in.
     again = client.post(reverse("exchange:job_apply", args=[preview.pk]))
-    assert again.status_code == 302 and FeedRow.objects.count() == 3
+    assert again.status_code == 302
+    assert FeedRow.objects.count() == 3
 
 
 def test_error_row_is_previewed_reported_and_the_rest_applied(cast: Any, data_dir: Path) -> None:
@@ -114,7 +118,8 @@ def test_error_row_is_previewed_reported_and_the_rest_applied(cast: Any, data_di
         {"sheet": "", "row": 3, "column": "变动日期", "raw": "2026-13-40", "reason": "日期不存在"}
     ]
     page = client.get(reverse("exchange:job", args=[preview.pk])).content.decode()
-    assert "日期不存在" in page and "2026-13-40" in page
+    assert "日期不存在" in page
+    assert "2026-13-40" in page
     report = client.get(reverse("exchange:job_errors", args=[preview.pk]))
     lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
     assert lines == [["工作表", "行号", "列", "原始值", "原因"], ["", "3", "变动日期", "2026-13-40",
@@ -157,9 +162,9 @@ def _entities() -> bytes:
 HOSTILE = {
     "zip_bomb": ("bomb.xlsx", _bomb, "压缩"),
     "xml_entity": ("laughs.xlsx", _entities, "实体声明"),
-    "text_named_xlsx": ("fake.xlsx", lambda: "姓名,性别\n张三,男\n".encode(), "不是该格式"),
+    "text_named_xlsx": ("fake.xlsx", "姓名,性别\n张三,男\n".encode, "不是该格式"),
     "exe_named_csv": ("prog.csv", lambda: b"MZ\x90\x00\x03\x00\x00\x00" * 64, "无法识别"),
-    "wrong_extension": ("police.txt", lambda: "姓名,性别\n张三,男\n".encode(), "只接受"),
+    "wrong_extension": ("police.txt", "姓名,性别\n张三,男\n".encode, "只接受"),
     "empty": ("empty.csv", lambda: b"", "空文件"),
 }
 
@@ -177,7 +182,8 @@ def test_oversize_file_is_refused(cast: Any, data_dir: Path, settings: Any) -> N
     settings.RENKOU_UPLOAD_MAX_BYTES = 1024
     content = _csv(data_dir, "police", rows("police") * 20)
     response = _upload(cast.client_for("clerk"), "police", "big.csv", content)
-    assert response.status_code == 400 and "文件过大" in response.content.decode()
+    assert response.status_code == 400
+    assert "文件过大" in response.content.decode()
     assert (Job.objects.count(), ImportBatch.objects.count()) == (0, 0)
 
 
@@ -225,7 +231,8 @@ def test_excel_mangled_id_is_an_error_row(cast: Any, data_dir: Path) -> None:
     preview = _job(_upload(client, "police", "m.csv", _csv(data_dir, "police", body)))
     assert preview.summary["rows_error"] == 1
     error = preview.summary["errors"][0]
-    assert (error["row"], error["column"]) == (3, "公民身份号码") and "Excel" in error["reason"]
+    assert (error["row"], error["column"]) == (3, "公民身份号码")
+    assert "Excel" in error["reason"]
 
 
 # --- re-sending, corrections, header mapping ---------------------------------------------
@@ -237,9 +244,11 @@ def test_resending_an_identical_file_is_a_no_op(cast: Any, data_dir: Path) -> No
     _apply(client, _job(_upload(client, "police", "p.csv", content)))
     batches, jobs = ImportBatch.objects.count(), Job.objects.count()
     response = _upload(client, "police", "again.csv", content)
-    assert response.status_code == 302 and response["Location"] == reverse("exchange:upload")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("exchange:upload")
     assert (ImportBatch.objects.count(), Job.objects.count()) == (batches, jobs)
-    assert FeedRow.objects.count() == 3 and FeedBatch.objects.count() == 1
+    assert FeedRow.objects.count() == 3
+    assert FeedBatch.objects.count() == 1
     page = client.get(response["Location"]).content.decode()
     assert "完全相同" in page
 
@@ -268,17 +277,20 @@ def test_unknown_header_is_mapped_on_the_preview_page(cast: Any, data_dir: Path)
     header = ["证件号" if h == "公民身份号码" else h for h in HEADERS["police"]]
     content = _csv(data_dir, "police", header=header)
     preview = _job(_upload(client, "police", "u.csv", content))
-    assert preview.status == Job.Status.FAILED and "缺少必需的列" in preview.error
+    assert preview.status == Job.Status.FAILED
+    assert "缺少必需的列" in preview.error
     assert preview.summary["headers"]["unknown"] == ["证件号"]
     assert preview.summary["headers"]["missing"] == ["id_number"]
     page = client.get(reverse("exchange:job", args=[preview.pk])).content.decode()
-    assert "证件号" in page and reverse("exchange:job_remap", args=[preview.pk]) in page
+    assert "证件号" in page
+    assert reverse("exchange:job_remap", args=[preview.pk]) in page
     remap = client.post(
         reverse("exchange:job_remap", args=[preview.pk]),
         {"header": ["证件号"], "field": ["id_number"]},
     )
     mapped = _job(remap)
-    assert mapped.status == Job.Status.DONE and mapped.mapping == {"证件号": "id_number"}
+    assert mapped.status == Job.Status.DONE
+    assert mapped.mapping == {"证件号": "id_number"}
     assert mapped.summary["rows_ok"] == 3
     assert mapped.summary["headers"]["recognised"]["证件号"] == "id_number"
     _apply(client, mapped)
@@ -294,7 +306,8 @@ def test_mapping_to_an_unknown_field_is_ignored(cast: Any, data_dir: Path) -> No
             {"header": ["备注"], "field": ["__class__"]},
         )
     )
-    assert again.mapping == {} and again.status == Job.Status.DONE
+    assert again.mapping == {}
+    assert again.status == Job.Status.DONE
 
 
 # --- the background worker ---------------------------------------------------------------
@@ -306,27 +319,34 @@ def test_large_file_runs_in_the_worker_with_progress(
     settings.RENKOU_INLINE_JOB_MAX_BYTES = 0  # every file goes to the worker
     client = cast.client_for("clerk")
     preview = _job(_upload(client, "police", "p.csv", _csv(data_dir, "police")))
-    assert preview.status == Job.Status.QUEUED and preview.task_id
+    assert preview.status == Job.Status.QUEUED
+    assert preview.task_id
     progress = client.get(reverse("exchange:job_progress", args=[preview.pk]),
                           headers={"HX-Request": "true"})  # fmt: skip
     body = progress.content.decode()
-    assert "排队中" in body and 'hx-trigger="every 2s"' in body
+    assert "排队中" in body
+    assert 'hx-trigger="every 2s"' in body
     assert "HX-Refresh" not in progress
     assert run_worker() == 1
     preview.refresh_from_db()
     assert preview.status == Job.Status.DONE
     assert (preview.rows_done, preview.rows_total) == (3, 3)
-    assert preview.started_at is not None and preview.finished_at is not None
+    assert preview.started_at is not None
+    assert preview.finished_at is not None
     task = DBTaskResult.objects.get(id=preview.task_id)
-    assert task.status == "SUCCESSFUL" and task.return_value == "done"
+    assert task.status == "SUCCESSFUL"
+    assert task.return_value == "done"
     done = client.get(reverse("exchange:job_progress", args=[preview.pk]),
                       headers={"HX-Request": "true"})  # fmt: skip
-    assert done["HX-Refresh"] == "true" and "hx-trigger" not in done.content.decode()
+    assert done["HX-Refresh"] == "true"
+    assert "hx-trigger" not in done.content.decode()
     applied = _apply(client, preview)
-    assert applied.status == Job.Status.QUEUED and FeedRow.objects.count() == 0
+    assert applied.status == Job.Status.QUEUED
+    assert FeedRow.objects.count() == 0
     assert run_worker() == 1
     applied.refresh_from_db()
-    assert applied.status == Job.Status.DONE and FeedRow.objects.count() == 3
+    assert applied.status == Job.Status.DONE
+    assert FeedRow.objects.count() == 3
 
 
 def test_a_task_for_a_job_already_run_does_nothing(
@@ -356,7 +376,8 @@ def test_failed_job_keeps_its_error_and_applies_nothing(
     applied = _apply(client, preview)
     assert run_worker() == 1
     applied.refresh_from_db()
-    assert applied.status == Job.Status.FAILED and "过保存期限" in applied.error
+    assert applied.status == Job.Status.FAILED
+    assert "过保存期限" in applied.error
     assert (FeedRow.objects.count(), FeedBatch.objects.count()) == (0, 0)
     page = client.get(reverse("exchange:job", args=[applied.pk])).content.decode()
     assert "过保存期限" in page
@@ -371,7 +392,8 @@ def test_the_worker_command_runs_queued_jobs(cast: Any, data_dir: Path, settings
     preview = _job(_upload(client, "police", "p.csv", _csv(data_dir, "police")))
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
     preview.refresh_from_db()
-    assert preview.status == Job.Status.DONE and preview.summary["rows_ok"] == 3
+    assert preview.status == Job.Status.DONE
+    assert preview.summary["rows_ok"] == 3
 
 
 # --- scope and permissions ---------------------------------------------------------------
