@@ -135,6 +135,7 @@ def test_report_page_and_query_count(
     assert page.status_code == 200
     assert "后楼村" in body
     assert "应销未销" in body
+    assert "50.0%" in body  # marriages 1 / 2
     assert reverse("exchange:reconcile_start") in body  # the county may run the comparison
     clerk_page = cast.client_for("clerk").get(url).content.decode()
     assert "后楼村" not in clerk_page

@@ -122,6 +122,15 @@ class TargetRate:
         return self.numerator / self.denominator if self.denominator else None
 
     @property
+    def percent(self) -> str:
+        rate = self.rate
+        return "—" if rate is None else f"{rate * 100:.1f}%"
+
+    @property
+    def target_percent(self) -> str:
+        return f"{self.target * 100:.1f}%"
+
+    @property
     def met(self) -> bool | None:
         rate = self.rate
         return None if rate is None else rate + 1e-9 >= self.target

@@ -78,10 +78,6 @@ def report_print(request: HttpRequest) -> HttpResponse:
     return render(request, "exchange/report_print.html", _context(request, report))
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 def _line_cells(line: ReportLine) -> list[object]:
     counts = [line.received, line.auto, line.reviewed, line.pending, line.unlinked]
     return [line.kind_label, line.township, line.village, *counts, *line.class_counts(),
@@ -114,7 +110,7 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
         for line in report.lines
     ]
     targets = [
-        [t.label, _percent(t.target), t.numerator, t.denominator, _percent(t.rate),
+        [t.label, t.target_percent, t.numerator, t.denominator, t.percent,
          "—" if t.met is None else (_("达标") if t.met else _("未达标"))]
         for t in report.targets
     ]  # fmt: skip
