@@ -419,3 +419,52 @@ def test_roles_without_import_cannot_upload(cast: Any, data_dir: Path) -> None:
         assert response.status_code == 403
     assert Job.objects.count() == 0
     assert set(FEEDS) == set(KINDS)
+
+
+def _many_police_rows(n: int) -> list[list[str]]:
+    from tests.exchange.feed_files import make_id
+
+    addr = "山东省枣庄市峄城区榴园镇大官庄村"
+    return [
+        [f"人{i}", "男", make_id("19900101", f"{i % 1000:03d}", area=f"3704{i // 1000:02d}"),
+         "1990-01-01", "汉族", addr, "", f"人{i}", "本人", "迁入", "2026-01-05", f"YW{i:05d}"]
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_progress_of_a_bigger_file(cast: Any, data_dir: Path, settings: Any) -> None:
+    settings.RENKOU_INLINE_JOB_MAX_BYTES = 0
+    client = cast.client_for("clerk")
+    content = _csv(data_dir, "police", _many_police_rows(2500))
+    preview = _job(_upload(client, "police", "big.csv", content))
+    assert (preview.status, preview.rows_done, preview.rows_total) == ("queued", 0, 2500)
+    fragment = client.get(reverse("exchange:job_progress", args=[preview.pk])).content.decode()
+    assert "约 2500 行" in fragment
+    run_worker()
+    preview.refresh_from_db()
+    assert (preview.rows_done, preview.rows_total, preview.percent) == (2500, 2500, 100)
+    assert preview.summary["rows_ok"] == 2500
+
+
+def test_feed_import_reports_progress_every_thousand_rows(cast: Any, data_dir: Path) -> None:
+    from renkou.exchange.services import feed_import
+
+    path = write_csv(data_dir / "big.csv", "police", _many_police_rows(2500))
+    seen: list[int] = []
+    result = feed_import(
+        kind="police", path=path, month="2026-01", actor=None, progress=seen.append
+    )
+    assert result.status == "applied"
+    assert seen == [1000, 2000]
+
+
+def test_row_estimates_for_csv_and_xlsx(data_dir: Path) -> None:
+    from renkou.exchange.jobs import estimate_rows
+
+    csv_path = data_dir / "e.csv"
+    csv_path.write_bytes(_csv(data_dir, "police"))
+    xlsx_path = data_dir / "e.xlsx"
+    xlsx_path.write_bytes(_xlsx("police", title="标题"))
+    junk = data_dir / "junk.bin"
+    junk.write_bytes(b"\x00\x01\x02")
+    assert (estimate_rows(csv_path), estimate_rows(xlsx_path), estimate_rows(junk)) == (3, 4, 0)

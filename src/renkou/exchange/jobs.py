@@ -134,6 +134,7 @@ def preview_queue(
         feed_kind=_feed_kind(kind), file_name=batch.file_name[:255],
         file_path=str(stored.path.relative_to(settings.DATA_DIR)),
         mapping=mapping or {}, import_batch=batch, preview=preview,
+        rows_total=estimate_rows(stored.path),
     )  # fmt: skip
     audit_record(
         action=f"job.{job.kind}.queue", actor=actor, object_type="job", object_id=job.pk,
