@@ -48,7 +48,7 @@ def test_clerk_uploads_previews_applies_and_opens_the_report(
     expect(page.locator("#job-progress")).to_contain_text("排队中")
     assert run_worker() == 1  # the worker beside the server picks the job up
     # The progress fragment polls every 2 s and reloads the page when the job ends.
-    expect(page.locator("body")).to_contain_text("比对结果", timeout=20_000)
+    expect(page.locator("body")).to_contain_text("比对汇总", timeout=20_000)
     assert Job.objects.get(kind=Job.Kind.RECONCILE).status == Job.Status.DONE
     page.click("button:has-text('退出')")
 

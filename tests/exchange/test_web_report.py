@@ -222,7 +222,7 @@ def test_comparison_runs_in_the_worker(cast: Any, county_cases: dict[str, Person
     assert (job.summary["rows"], job.summary["items_opened"]) == (9, 8)
     assert (job.rows_done, job.rows_total) == (9, 9)
     page = client.get(reverse("exchange:job", args=[job.pk])).content.decode()
-    assert "比对结果" in page
+    assert "比对汇总" in page
     assert WorkItem.objects.count() == 8
 
 
