@@ -62,3 +62,10 @@ def _linkreview_kinds() -> None:
 
 
 _linkreview_kinds()
+def _exchange_kinds() -> None:
+    from tests.exchange_web_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "job"
+
+
+_exchange_kinds()

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "renkou.core",
     "renkou.registry",
     "renkou.worklists",
@@ -214,6 +216,19 @@ RENKOU_FILE_TTL_HOURS = env_int("RENKOU_FILE_TTL_HOURS", 72, minimum=1)
 RENKOU_API_TOKEN_HOURS = env_int("RENKOU_API_TOKEN_HOURS", 12, minimum=1)
 RENKOU_UPLOAD_MAX_BYTES = env_int("RENKOU_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Background jobs (feed previews and imports, comparisons): django-tasks with its database
+# backend; `renkou db_worker` runs them. A file up to RENKOU_INLINE_JOB_MAX_BYTES is
+# previewed and applied inside the request instead (same code path, no waiting).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+RENKOU_INLINE_JOB_MAX_BYTES = env_int("RENKOU_INLINE_JOB_MAX_BYTES", 1024 * 1024, minimum=0)
+# County targets of the monthly comparison report (exchange/report.py says what each
+# rate counts): the share of a month's feed subjects the register reflects.
+RENKOU_COMPARISON_TARGETS = {
+    "police_births": 0.90,
+    "police_moves": 0.90,
+    "marriages": 0.95,
+    "birth_notifications": 1.00,
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LANGUAGE_CODE = "zh-hans"
