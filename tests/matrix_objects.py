@@ -55,6 +55,8 @@ def _programme_kinds() -> None:
 
 
 _programme_kinds()
+
+
 def _linkreview_kinds() -> None:
     from tests.linkreview_factories import MATRIX_FACTORIES
 
@@ -62,6 +64,8 @@ def _linkreview_kinds() -> None:
 
 
 _linkreview_kinds()
+
+
 def _exchange_kinds() -> None:
     from tests.exchange_web_factories import MATRIX_FACTORIES
 

@@ -172,9 +172,10 @@ def test_excel_export_cells_and_formula_neutralisation(
     assert values[0][0] == "2026-01 部门数据比对报告"
     assert values[1][:8] == ["部门", "乡镇", "村居", "收到", "自动匹配", "审核后匹配", "待审核",
                              "未匹配"]  # fmt: skip
-    assert values[1][8:13] == ["应销未销", "漏报", "漏登", "错登", "婚变未更新"]
+    assert values[1][8:16] == ["应销未销", "漏报", "漏登", "重登", "错登", "婚变未更新", "未入户",
+                               "人户分离"]  # fmt: skip
     police = next(r for r in values if r[2] == "大官庄村" and r[0] == "公安户籍变动")
-    assert police[3:] == [4, 3, 0, 0, 1, 2, 0, 0, 2, 0, 4, 0]
+    assert police[3:] == [4, 3, 0, 0, 1, 2, 0, 0, 0, 2, 0, 0, 0, 4, 0]
     wife = next(r for r in values if r[1] == "古邵镇")
     assert wife[2] == "'=1+1村"  # a cell never starts a formula
     assert not any(isinstance(v, str) and v.startswith("=") for r in values for v in r)
