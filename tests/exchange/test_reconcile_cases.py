@@ -124,10 +124,14 @@ def test_items_are_scoped(cast: Any, county_cases: dict[str, Person]) -> None:
     assert WorkItem.objects.count() == 8
 
 
-def test_only_county_data_managers_run_it(cast: Any, county_cases: dict[str, Person]) -> None:
-    for who in ("clerk", "officer", "auditor"):
+def test_who_may_run_it(cast: Any, county_cases: dict[str, Person]) -> None:
+    for who in ("officer", "head", "auditor"):
         with pytest.raises(PermissionDenied):
             reconcile_month(month="2026-01", actor=cast.users[who])
+    # A clerk compares the township's own files, never the county's or another township's.
+    for unit in (cast.county, cast.other_township):
+        with pytest.raises(PermissionDenied):
+            reconcile_month(month="2026-01", actor=cast.users["clerk"], unit=unit)
     assert WorkItem.objects.count() == 0
 
 

@@ -48,6 +48,7 @@ from renkou.core.roles import Cap, has_cap
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.models import FeedRow, Job
 from renkou.exchange.reconcile import reconcile_month
+from renkou.exchange.scope import batches_in
 from renkou.exchange.services import FeedImportResult, feed_import, parse_month
 
 __all__ = [
@@ -161,21 +162,22 @@ def apply_queue(*, actor: User, preview: Job) -> Job:
 
 
 def reconcile_queue(*, actor: User, month: str) -> Job:
-    """Queue the comparison of a month (always in the worker: it reads the register)."""
+    """Queue the comparison of a month's files of the actor's unit (a township clerk's:
+    the township's own files; the county's: every file), always in the worker."""
     _require_import(actor)
     first = parse_month(month)
-    assert actor.org_unit is not None
-    if actor.org_unit.parent_id is not None:
-        raise PermissionDenied("只有县级数据管理人员可以运行比对。")
+    unit = actor.org_unit
+    assert unit is not None
     running = Job.objects.filter(
-        kind=Job.Kind.RECONCILE, month=first, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)
-    ).first()
+        kind=Job.Kind.RECONCILE, month=first, org_unit=unit,
+        status__in=(Job.Status.QUEUED, Job.Status.RUNNING),
+    ).first()  # fmt: skip
     if running is not None:
         return running
     job = Job.objects.create(
-        kind=Job.Kind.RECONCILE, org_unit=actor.org_unit, created_by=actor, month=first,
+        kind=Job.Kind.RECONCILE, org_unit=unit, created_by=actor, month=first,
         rows_total=FeedRow.objects.filter(
-            batch__month=first, superseded_by__isnull=True, withdrawn=False
+            batches_in(unit), batch__month=first, superseded_by__isnull=True, withdrawn=False
         ).count(),
     )  # fmt: skip
     audit_record(
@@ -268,7 +270,7 @@ def _run_import(job: Job) -> dict[str, Any]:
 
 
 def _run_reconcile(job: Job) -> dict[str, Any]:
-    summary = reconcile_month(month=job.month, actor=job.created_by)
+    summary = reconcile_month(month=job.month, actor=job.created_by, unit=job.org_unit)
     Job.objects.filter(pk=job.pk).update(reconcile_run_id=summary.run_id)
     return asdict(summary)
 

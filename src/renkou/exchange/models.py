@@ -10,10 +10,24 @@ from renkou.core.models import ImportBatch
 
 
 class FeedBatch(models.Model):
-    """One applied (or dry-run) feed file of a kind for a month."""
+    """One applied (or dry-run) feed file of a kind for a month.
+
+    ``org_unit`` is whose data the file is: the county's whole-county file, or one
+    township's own file (its police station's changes, its schools). A corrected file
+    supersedes only rows of the same kind, month and unit; NULL (files imported before
+    units were recorded) counts as the whole county.
+    """
 
     kind = models.CharField(_("类别"), max_length=20)
     month = models.DateField(_("月份"))  # first day of the month
+    org_unit = models.ForeignKey(
+        "core.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("数据范围"),
+    )
     import_batch = models.OneToOneField(
         ImportBatch, on_delete=models.PROTECT, related_name="feed_batch"
     )
@@ -84,10 +98,21 @@ class FeedRow(models.Model):
 
 
 class ReconcileRun(models.Model):
-    """One comparison of a month's feeds with the register (比对). Runs are kept as
-    history; only the latest run of a month keeps its links (``is_latest``)."""
+    """One comparison of a month's feeds with the register (比对), over the feeds of one
+    unit (a township's own files, or the whole county). Runs are kept as history; the
+    links of a feed row belong to the latest run that covered it (``is_latest``: no
+    later run of the same unit or of a unit containing it)."""
 
     month = models.DateField(_("月份"))  # first day of the month
+    # The unit the run compared: the feeds of batches inside it (NULL: the whole county).
+    org_unit = models.ForeignKey(
+        "core.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("比对范围"),
+    )
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     # {"rows": int, "linked": int, "by_method": {method: int}, "by_class": {code: int},
@@ -218,6 +243,8 @@ class Resolution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.resolution}"
+
+
 class Job(models.Model):
     """One piece of work done in the background for a person (导入预览, 导入, 比对).
 

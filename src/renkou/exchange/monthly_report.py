@@ -178,7 +178,9 @@ class _Tally:
 
 
 def _links(tally: _Tally, run: ReconcileRun) -> None:
-    links = FeedLink.objects.filter(run=run)
+    # Every link of the month: each feed row's links belong to the latest run covering
+    # it (a township's own run, or the county's), earlier ones were replaced.
+    links = FeedLink.objects.filter(run__month=run.month)
     grouped = links.values(
         "feed_row__batch__kind", "feed_row__event_type", "person__org_unit_id", "review"
     ).annotate(
@@ -230,7 +232,7 @@ def _placement(
         ).values_list("subject_ref", "org_unit_id")
     )  # fmt: skip
     out: dict[tuple[str, str, str], dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
-    unlinked = FeedLink.objects.filter(run=run, person__isnull=True).values_list(
+    unlinked = FeedLink.objects.filter(run__month=run.month, person__isnull=True).values_list(
         "feed_row_id", "feed_row__batch__kind", "feed_row__event_type", "review"
     )
     for row_id, kind, event, review in unlinked.iterator(chunk_size=5000):
@@ -274,10 +276,23 @@ def _items(tally: _Tally, month: dt.date) -> None:
         line.closed += g["closed"]
 
 
+def _latest_run(user: User, month: dt.date) -> ReconcileRun | None:
+    """The latest run of the month that compared the user's unit: a run of a unit that
+    contains it (the county's) or lies inside it (a township's, seen by the county)."""
+    assert user.org_unit is not None
+    path = user.org_unit.path
+    runs = ReconcileRun.objects.filter(month=month, is_latest=True).select_related("org_unit")
+    for run in runs.order_by("-pk"):
+        unit_path = run.org_unit.path if run.org_unit else ""
+        if path.startswith(unit_path) or unit_path.startswith(path):
+            return run
+    return None
+
+
 def monthly_report(*, user: User, month: dt.date) -> MonthlyReport:
     """The report for ``month`` (first day) over the villages in the user's scope."""
     assert user.org_unit is not None
-    run = ReconcileRun.objects.filter(month=month, is_latest=True).order_by("-pk").first()
+    run = _latest_run(user, month)
     units = {
         u.pk: u
         for u in OrgUnit.objects.filter(path__startswith=user.org_unit.path).select_related(

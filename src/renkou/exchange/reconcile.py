@@ -17,11 +17,13 @@ from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
-from renkou.core.models import User
+from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap
+from renkou.core.scoping import unit_in_scope
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.link_review import decisions_apply
 from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
@@ -29,6 +31,7 @@ from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_fac
 from renkou.exchange.reconcile_inputs import feed_input, register_input
 from renkou.exchange.reconcile_items import open_items
 from renkou.exchange.reconcile_nohukou import open_no_hukou
+from renkou.exchange.scope import batches_in, feed_unit
 from renkou.exchange.services import parse_month
 from renkou.linkage.cascade import link
 
@@ -66,12 +69,21 @@ class ReconcileSummary:
         }  # fmt: skip
 
 
-def _check_actor(actor: User | None) -> None:
-    """The command line runs as the system (None); a user must import data county-wide."""
+def _check_actor(actor: User | None, unit: OrgUnit | None) -> None:
+    """The command line runs as the system (None); a user needs to import data and the
+    compared unit must lie in their scope (a township clerk compares the township's
+    feeds, the county every feed)."""
     if actor is None:
         return
-    if not has_cap(actor, Cap.IMPORT_DATA) or actor.org_unit is None or actor.org_unit.parent_id:
-        raise PermissionDenied("只有县级数据管理人员可以运行比对。")
+    if not has_cap(actor, Cap.IMPORT_DATA) or unit is None or not unit_in_scope(actor, unit):
+        raise PermissionDenied("无权对该单位的部门数据运行比对。")
+
+
+def _runs_inside(unit: OrgUnit | None) -> Q:
+    """Runs whose unit lies inside ``unit`` (the root's: every run)."""
+    if unit is None or unit.parent_id is None:
+        return Q()
+    return Q(org_unit__path__startswith=unit.path)
 
 
 def _rows(pks: list[int]) -> dict[int, FeedRow]:
@@ -81,11 +93,13 @@ def _rows(pks: list[int]) -> dict[int, FeedRow]:
     return out
 
 
-def _subjects(month: dt.date, pk_by_key: dict[str, int], register: Any) -> list[Subject]:
-    """Link every kind's current rows; one Subject per feed row side."""
+def _subjects(
+    month: dt.date, pk_by_key: dict[str, int], register: Any, unit: OrgUnit | None
+) -> list[Subject]:
+    """Link every kind's current rows of the unit's files; one Subject per row side."""
     out: list[Subject] = []
     for kind in FEEDS:
-        fi = feed_input(kind, month)
+        fi = feed_input(kind, month, unit)
         if not fi.row_ids:
             continue
         rows = _rows(fi.row_ids)
@@ -134,22 +148,33 @@ def _summarise(
     summary.by_class = dict(Counter(c for codes in classes for c in codes))
 
 
-def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSummary:
-    """Compare the month's current feed rows with the register; store the links and open
-    one work item per discrepancy (audited as ``reconcile.run``)."""
-    _check_actor(actor)
+def reconcile_month(
+    *, month: str | dt.date, actor: User | None, unit: OrgUnit | None = None
+) -> ReconcileSummary:
+    """Compare the month's current feed rows of ``unit``'s files (default: the actor's
+    unit; the command line's is the whole county) with the whole register; store the
+    links and open one work item per discrepancy (audited as ``reconcile.run``)."""
+    unit = feed_unit(actor, unit)
+    _check_actor(actor, unit)
     first, started, clock = parse_month(month), timezone.now(), time.perf_counter()
     reg = register_input()
-    subjects = _subjects(first, reg.pk_by_key, reg.register)
+    subjects = _subjects(first, reg.pk_by_key, reg.register, unit)
     # After every linking stage: reviewers' earlier decisions win (link_review.py).
     decisions_apply(subjects)
     facts: Facts = load_facts(subjects)
     classes = [classify(s, facts) for s in subjects]
     with transaction.atomic():
-        previous = ReconcileRun.objects.select_for_update().filter(month=first, is_latest=True)
-        FeedLink.objects.filter(run__month=first).delete()
-        previous.update(is_latest=False)
-        run = ReconcileRun.objects.create(month=first, started_at=started, created_by=actor)
+        # One run of a month at a time; this run takes over the links of every feed row
+        # it covers, and earlier runs of units inside this one are history.
+        month_runs = ReconcileRun.objects.select_for_update().filter(month=first)
+        list(month_runs.values_list("pk", flat=True))
+        FeedLink.objects.filter(
+            batches_in(unit, prefix="feed_row__batch__"), run__month=first
+        ).delete()
+        month_runs.filter(is_latest=True).filter(_runs_inside(unit)).update(is_latest=False)
+        run = ReconcileRun.objects.create(
+            month=first, org_unit=unit, started_at=started, created_by=actor
+        )
         _links(run, subjects, classes)
         summary = ReconcileSummary(run.pk, f"{first:%Y-%m}")
         _summarise(summary, subjects, classes)
@@ -158,8 +183,9 @@ def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSum
         )
         # 未入户 looks back over earlier months' birth certificates (reconcile_nohukou.py).
         no_hukou = open_no_hukou(
-            month=first, subjects=subjects, source=f"reconcile:{first:%Y-%m}", actor=actor
-        )
+            month=first, subjects=subjects, source=f"reconcile:{first:%Y-%m}", actor=actor,
+            unit=unit,
+        )  # fmt: skip
         if no_hukou:
             summary.items_opened += no_hukou
             summary.by_class["no_hukou"] = no_hukou
@@ -168,7 +194,8 @@ def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSum
         audit_record(
             action="reconcile.run", actor=actor, object_type="reconcilerun", object_id=run.pk,
             detail={
-                "month": summary.month, "rows": summary.rows, "subjects": summary.subjects,
+                "month": summary.month, "unit": unit.code if unit else "",
+                "rows": summary.rows, "subjects": summary.subjects,
                 "linked": summary.linked, "items_opened": summary.items_opened,
                 "items_existing": summary.items_existing,
                 **{f"class.{k}": v for k, v in sorted(summary.by_class.items())},

@@ -34,14 +34,15 @@ def _cell(value: object) -> str:
 
 
 def links_export(*, month: str, path: Path, actor: User | None) -> int:
-    """Write the latest run's links of ``month`` to ``path``; returns the line count.
+    """Write the month's current links to ``path``; returns the line count.
     IntakeError when the month was never reconciled."""
     first = parse_month(month)
-    run = ReconcileRun.objects.filter(month=first, is_latest=True).order_by("-pk").first()
+    run = ReconcileRun.objects.filter(month=first).order_by("-pk").first()
     if run is None:
         raise IntakeError(f"{first:%Y-%m} 尚未比对，请先运行 renkou reconcile。")
     rows = (
-        FeedLink.objects.filter(run=run)
+        # Each feed row's links belong to the latest run that covered it.
+        FeedLink.objects.filter(run__month=first)
         .order_by("feed_row__batch__kind", "feed_row__row_number", "feed_row_id", "side")
         .values_list(
             "feed_row__batch__kind",

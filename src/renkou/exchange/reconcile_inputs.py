@@ -17,6 +17,7 @@ from renkou.core import crypto
 from renkou.core.models import OrgUnit
 from renkou.exchange.feeds.base import FEED_ID_CONTEXT
 from renkou.exchange.models import FeedRow
+from renkou.exchange.scope import batches_in
 from renkou.linkage.tables import FEED_COLUMNS, REGISTER_COLUMNS, Feed, Register
 from renkou.registry import identity
 from renkou.registry.models import Person
@@ -112,11 +113,13 @@ def register_input() -> RegisterInput:
     return RegisterInput(Register.from_arrow(table, places=_place_labels()), pk_by_key)
 
 
-def current_rows(kind: str, month: dt.date) -> Any:
-    """The month's current rows of a kind: not superseded, not withdrawn."""
+def current_rows(kind: str, month: dt.date, unit: OrgUnit | None = None) -> Any:
+    """The month's current rows of a kind (not superseded, not withdrawn) of the feed
+    files inside ``unit`` (default: every file)."""
     return FeedRow.objects.filter(
-        batch__kind=kind, batch__month=month, superseded_by__isnull=True, withdrawn=False
-    ).order_by("pk")
+        batches_in(unit), batch__kind=kind, batch__month=month, superseded_by__isnull=True,
+        withdrawn=False,
+    ).order_by("pk")  # fmt: skip
 
 
 def _iso(value: dt.date | None) -> str:
@@ -141,12 +144,13 @@ def _values(kind: str, r: FeedRow) -> tuple[str, ...]:
     return (r.name, sex, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place)
 
 
-def feed_input(kind: str, month: dt.date) -> FeedInput:
-    """The month's current rows of ``kind`` as a linkage Feed (numbers decrypted)."""
+def feed_input(kind: str, month: dt.date, unit: OrgUnit | None = None) -> FeedInput:
+    """The month's current rows of ``kind`` inside ``unit`` as a linkage Feed (numbers
+    decrypted)."""
     names = FEED_COLUMNS[kind]
     cols: dict[str, list[str]] = {name: [] for name in names}
     row_ids: list[int] = []
-    for r in current_rows(kind, month).iterator(chunk_size=CHUNK):
+    for r in current_rows(kind, month, unit).iterator(chunk_size=CHUNK):
         row_ids.append(r.pk)
         for column, value in zip(names, _values(kind, r), strict=True):
             cols[column].append(value or "")

@@ -19,11 +19,12 @@ from typing import Final
 from django.conf import settings
 from django.db.models import QuerySet
 
-from renkou.core.models import User
+from renkou.core.models import OrgUnit, User
 from renkou.exchange import discrepancies as d
 from renkou.exchange.models import FeedLink, FeedRow
 from renkou.exchange.reconcile_classes import Subject
 from renkou.exchange.reconcile_items import _Places, _title, meeting_due_date
+from renkou.exchange.scope import batches_in
 from renkou.registry.models import Person
 from renkou.worklists.models import WorkItem
 from renkou.worklists.services import workitem_open
@@ -41,10 +42,12 @@ def add_months(month: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _current(kind: str, first: dt.date, last: dt.date) -> QuerySet[FeedRow]:
+def _current(
+    kind: str, first: dt.date, last: dt.date, unit: OrgUnit | None = None
+) -> QuerySet[FeedRow]:
     return FeedRow.objects.filter(
-        batch__kind=kind, batch__month__range=(first, last), superseded_by__isnull=True,
-        withdrawn=False,
+        batches_in(unit), batch__kind=kind, batch__month__range=(first, last),
+        superseded_by__isnull=True, withdrawn=False,
     ).select_related("batch").order_by("pk")  # fmt: skip
 
 
@@ -82,13 +85,19 @@ def _registered(
 
 
 def open_no_hukou(
-    *, month: dt.date, subjects: list[Subject], source: str, actor: User | None
+    *,
+    month: dt.date,
+    subjects: list[Subject],
+    source: str,
+    actor: User | None,
+    unit: OrgUnit | None = None,
 ) -> int:
-    """Open one 未入户 item per overdue certificate; returns how many were opened."""
+    """Open one 未入户 item per overdue certificate of ``unit``'s files (the police
+    registration may come from any file of the county); returns how many were opened."""
     last = add_months(month, -int(settings.RENKOU_NO_HUKOU_MONTHS))
     first = add_months(last, -(LOOKBACK_MONTHS - 1))
     seen = set(WorkItem.objects.filter(kind=d.NO_HUKOU.kind).values_list("subject_ref", flat=True))
-    certs = [c for c in _current("birth_cert", first, last) if f"feedrow:{c.pk}" not in seen]
+    certs = [c for c in _current("birth_cert", first, last, unit) if f"feedrow:{c.pk}" not in seen]
     if not certs:
         return 0
     police_rows = list(_current("police", first, month).filter(event_type="birth"))

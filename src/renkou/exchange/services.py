@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
@@ -34,10 +35,11 @@ from renkou.core.intake import (
     read_table,
     row_errors_store,
 )
-from renkou.core.models import ImportBatch, ImportRowError, User
+from renkou.core.models import ImportBatch, ImportRowError, OrgUnit, User
 from renkou.exchange.feeds import FEEDS, FeedKind
 from renkou.exchange.feeds.base import FeedRecord, RowRejectedError, finish_keys, normalise_row
 from renkou.exchange.models import FeedBatch, FeedRow
+from renkou.exchange.scope import check_no_overlap, feed_unit
 
 __all__ = ["FeedImportResult", "IntakeError", "feed_import", "parse_month"]
 
@@ -111,10 +113,15 @@ def _read(
     return records, errors, table.notices, total
 
 
-def _current(kind: str, month: dt.date) -> dict[str, tuple[int, str]]:
+def _current(kind: str, month: dt.date, unit: OrgUnit | None) -> dict[str, tuple[int, str]]:
+    """The current rows of the same kind, month and unit: what a new file replaces."""
+    same_unit = Q(batch__org_unit=unit)
+    if unit is None or unit.parent_id is None:
+        same_unit |= Q(batch__org_unit__isnull=True)  # whole-county files of old
     rows = FeedRow.objects.filter(
-        batch__kind=kind, batch__month=month, superseded_by__isnull=True, withdrawn=False
-    ).values_list("id", "natural_key", "content_hash")
+        same_unit, batch__kind=kind, batch__month=month, superseded_by__isnull=True,
+        withdrawn=False,
+    ).values_list("id", "natural_key", "content_hash")  # fmt: skip
     return {key: (pk, digest) for pk, key, digest in rows}
 
 
@@ -150,11 +157,12 @@ def _row(batch: FeedBatch, record: FeedRecord) -> FeedRow:
 
 def _apply(
     *, feed: FeedKind, month: dt.date, batch: ImportBatch, diff: _Diff, result: FeedImportResult,
-    actor: User | None,
+    actor: User | None, unit: OrgUnit | None,
 ) -> FeedBatch:  # fmt: skip
     with transaction.atomic():
         feed_batch = FeedBatch.objects.create(
-            kind=feed.kind, month=month, import_batch=batch, rows_total=result.rows_total,
+            kind=feed.kind, month=month, org_unit=unit, import_batch=batch,
+            rows_total=result.rows_total,
             rows_error=result.rows_error, rows_created=len(diff.new),
             rows_superseded=len(diff.changed), rows_withdrawn=len(diff.withdrawn),
             rows_unchanged=diff.unchanged,
@@ -206,6 +214,7 @@ def feed_import(
     file_name: str | None = None,
     progress: Progress | None = None,
     stored: StoredFile | None = None,
+    unit: OrgUnit | None = None,
 ) -> FeedImportResult:
     """Import one department feed file for a month; raises IntakeError when the whole
     file is refused (unknown kind, bad month, wrong type, missing required column).
@@ -215,9 +224,14 @@ def feed_import(
 
     ``stored`` is a file the web already stored (a STAGED batch from ``intake_store``):
     a dry run of it leaves it STAGED, to be applied later, and each pass replaces the
-    batch's row errors instead of adding to them."""
+    batch's row errors instead of adding to them.
+
+    ``unit`` is whose data the file is (default: the actor's unit; the command line's is
+    the whole county); a file replaces only the rows of the same unit (scope.py)."""
     started = time.perf_counter()
     feed, first = _feed(kind), parse_month(month)
+    scope_unit = feed_unit(actor, unit)
+    check_no_overlap(kind=feed.kind, month=first, unit=scope_unit)
     label = f"{first:%Y-%m}"
     staged = stored is not None
     if stored is None:
@@ -251,7 +265,7 @@ def feed_import(
     )
     result.errors, result.notices = errors, notices
     batch.rows_total, batch.rows_error, batch.rows_ok = total, len(errors), total - len(errors)
-    diff = _diff(records, _current(feed.kind, first), withdraw=not errors)
+    diff = _diff(records, _current(feed.kind, first, scope_unit), withdraw=not errors)
     result.created, result.superseded = len(diff.new), len(diff.changed)
     result.withdrawn, result.unchanged = len(diff.withdrawn), diff.unchanged
     if dry_run or (errors and not accept_valid):
@@ -263,7 +277,13 @@ def feed_import(
     else:
         try:
             result.feed_batch_id = _apply(
-                feed=feed, month=first, batch=batch, diff=diff, result=result, actor=actor
+                feed=feed,
+                month=first,
+                batch=batch,
+                diff=diff,
+                result=result,
+                actor=actor,
+                unit=scope_unit,
             ).pk
         except Exception:
             ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)

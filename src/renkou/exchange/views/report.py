@@ -52,14 +52,13 @@ def _report(request: HttpRequest, action: str) -> MonthlyReport:
 def _context(request: HttpRequest, report: MonthlyReport) -> dict[str, object]:
     user = _user(request)
     running = Job.objects.filter(
-        kind=Job.Kind.RECONCILE, month=report.month,
+        kind=Job.Kind.RECONCILE, month=report.month, org_unit=user.org_unit,
         status__in=(Job.Status.QUEUED, Job.Status.RUNNING),
     ).first()  # fmt: skip
     return {
         "report": report,
         "month": f"{report.month:%Y-%m}",
-        "can_run": has_cap(user, Cap.IMPORT_DATA) and user.org_unit is not None
-        and user.org_unit.parent_id is None,
+        "can_run": has_cap(user, Cap.IMPORT_DATA),
         "running": running,
     }  # fmt: skip
 
@@ -129,7 +128,8 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires(Cap.IMPORT_DATA)
 def reconcile_start(request: HttpRequest) -> HttpResponse:
-    """Queue the month's comparison (county data managers: it covers every township)."""
+    """Queue the month's comparison of the user's unit (a township's own files, or
+    every file for the county)."""
     user = _user(request)
     raw = request.POST.get("month", "")
     try:
@@ -154,5 +154,7 @@ ACCESS: dict[str, Rule] = {
     "exchange:report": Rule(roles=TOWNSHIP_UP),
     "exchange:report_print": Rule(roles=TOWNSHIP_UP),
     "exchange:report_xlsx": Rule(roles=TOWNSHIP_UP),
-    "exchange:reconcile_start": Rule(roles=frozenset({Role.COUNTY_OFFICER}), method="POST"),
+    "exchange:reconcile_start": Rule(
+        roles=frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER}), method="POST"
+    ),
 }

@@ -1,4 +1,5 @@
-"""``renkou reconcile --month YYYY-MM [--json]``: compare the month's feeds with the register."""
+"""``renkou reconcile --month YYYY-MM [--unit CODE] [--json]``: compare the month's feeds
+with the register."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkou.exchange.reconcile import reconcile_month
+from renkou.exchange.scope import unit_by_code
 from renkou.exchange.services import IntakeError
 
 
@@ -17,11 +19,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument(
+            "--unit",
+            default="",
+            metavar="CODE",
+            help="只比对该单位（乡镇）报送的数据；默认全县 (the unit's own files only)",
+        )
         parser.add_argument("--json", action="store_true", help="print a JSON summary")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = reconcile_month(month=options["month"], actor=None)
+            unit = unit_by_code(options["unit"])
+            summary = reconcile_month(month=options["month"], actor=None, unit=unit)
         except IntakeError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from renkou.core.intake import IntakeError, Notice, RowError, parse_mapping
 from renkou.exchange.feeds import FEEDS
+from renkou.exchange.scope import unit_by_code
 from renkou.exchange.services import FeedImportResult, feed_import
 from renkou.registry.importer import ImportResult, register_import
 from renkou.registry.importer.orgunits import orgunits_import
@@ -79,6 +80,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--month", default="", metavar="YYYY-MM", help="部门数据所属月份")
         parser.add_argument(
+            "--unit",
+            default="",
+            metavar="CODE",
+            help="部门数据的报送单位（乡镇代码）；默认全县",
+        )
+        parser.add_argument(
             "--map", action="append", default=[], metavar="表头=字段",
             help="把文件中的表头映射到字段，例如 --map 证件号码=id_number（可重复）",
         )  # fmt: skip
@@ -122,6 +129,7 @@ class Command(BaseCommand):
                 path=path,
                 month=options["month"],
                 actor=None,
+                unit=unit_by_code(options["unit"]),
                 mapping=parse_mapping(options["map"]),
                 dry_run=options["dry_run"],
                 accept_valid=options["accept_valid"],
