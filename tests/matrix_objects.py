@@ -46,3 +46,12 @@ def _worklist_kinds() -> None:
 
 
 _worklist_kinds()
+
+
+def _campaign_kinds() -> None:
+    from tests.campaigns_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "campaign", "campaigntarget"
+
+
+_campaign_kinds()

@@ -6,6 +6,8 @@ from types import ModuleType
 
 from django.urls import URLPattern
 
+from renkou.programmes.views import campaigns
+
 app_name = "programmes"
-VIEW_MODULES: list[ModuleType] = []
+VIEW_MODULES: list[ModuleType] = [campaigns]
 urlpatterns: list[URLPattern] = [p for m in VIEW_MODULES for p in m.urlpatterns]

@@ -85,6 +85,7 @@ ACTION_LABELS = {
     "exemption_requested": _("申请免办"),
     "reopened": _("重新挂账"),
     "escalated": _("超期上报乡镇"),
+    "redated": _("调整期限"),
 }
 
 

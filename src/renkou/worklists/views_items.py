@@ -17,6 +17,7 @@ from renkou.core.audit import audit_record
 from renkou.core.models import User
 from renkou.core.roles import Cap, has_cap, requires
 from renkou.worklists.forms import CloseForm, ExemptRequestForm, NoteForm, ReopenForm
+from renkou.worklists.kinds import item_origin
 from renkou.worklists.models import WorkItem
 from renkou.worklists.selectors import is_overdue, workitem_get_for_user
 from renkou.worklists.services import (
@@ -48,6 +49,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "exempt_form": ExemptRequestForm(initial=version),
         "reopen_form": ReopenForm(),
         "can_assign": has_cap(user, Cap.ASSIGN_WORK),
+        "origin": item_origin(item.source, user),
     }
     return render(request, "worklists/item_detail.html", context)
 
