@@ -129,7 +129,11 @@ def test_day_one_list_is_unchanged_by_additions_and_exemptions(cast: Cast) -> No
     added = campaign_add_target(
         campaign=campaign, person=late, reason="新迁入", actor=cast.users["clerk"]
     )
-    assert (added.on_day_one, added.added_by, added.reason) == (False, cast.users["clerk"], "新迁入")
+    assert (added.on_day_one, added.added_by, added.reason) == (
+        False,
+        cast.users["clerk"],
+        "新迁入",
+    )
     target = CampaignTarget.objects.get(campaign=campaign, person=first)
     item = target.work_item
     workitem_request_exemption(
@@ -142,7 +146,9 @@ def test_day_one_list_is_unchanged_by_additions_and_exemptions(cast: Cast) -> No
     item.refresh_from_db()
     assert (item.outcome, item.approved_by) == ("exempt", cast.users["head"])
     with pytest.raises(ValidationError):  # already on the list
-        campaign_add_target(campaign=campaign, person=late, reason="再加", actor=cast.users["clerk"])
+        campaign_add_target(
+            campaign=campaign, person=late, reason="再加", actor=cast.users["clerk"]
+        )
 
 
 def test_add_target_refuses_bad_input(cast: Cast) -> None:
@@ -213,7 +219,9 @@ def test_mopup_redates_outstanding_items_and_counts_per_round(cast: Cast) -> Non
         (1, 2, 1, 1),
         (2, 1, 0, 1),
     ]
-    reasons = list(CoverageSnapshot.objects.filter(campaign=campaign).values_list("reason", flat=True))
+    reasons = list(
+        CoverageSnapshot.objects.filter(campaign=campaign).values_list("reason", flat=True)
+    )
     assert reasons == ["freeze", "mopup", "mopup"]
     with pytest.raises(ValidationError):
         campaign_mopup(
@@ -241,7 +249,9 @@ def test_snapshot_close_and_daily(cast: Cast) -> None:
     assert campaigns_snapshot_daily() == 1
     campaign_close(campaign=campaign, actor=cast.users["clerk"])
     assert campaigns_snapshot_daily() == 0
-    reasons = list(CoverageSnapshot.objects.filter(campaign=campaign).values_list("reason", flat=True))
+    reasons = list(
+        CoverageSnapshot.objects.filter(campaign=campaign).values_list("reason", flat=True)
+    )
     assert reasons == ["freeze", "dispatch", "daily", "close"]
     with pytest.raises(ValidationError):
         campaign_mopup(

@@ -38,7 +38,9 @@ def _form(**overrides: Any) -> dict[str, Any]:
 
 
 def test_new_from_template_prefills_the_rule(cast: Cast) -> None:
-    response = cast.client_for("clerk").get(reverse("programmes:campaign_new") + "?template=screening")
+    response = cast.client_for("clerk").get(
+        reverse("programmes:campaign_new") + "?template=screening"
+    )
     form = response.context["form"]
     assert (form.initial["sex"], form.initial["age_min"], form.initial["age_max"]) == ("F", 35, 64)
     assert "两癌" in form.initial["name"]
@@ -103,12 +105,20 @@ def test_other_township_gets_404(cast: Cast) -> None:
         assert other.get(reverse(f"programmes:{name}", args=[campaign.pk])).status_code == 404
     url = reverse("programmes:campaign_target_exempt", args=[target.pk])
     assert other.post(url, {"note": "x"}).status_code == 404
-    assert cast.client_for("other_clerk").get(reverse("programmes:campaign_list")).context[
-        "page"
-    ].paginator.count == 0
-    assert cast.client_for("county").get(reverse("programmes:campaign_list")).context[
-        "page"
-    ].paginator.count == 1
+    assert (
+        cast.client_for("other_clerk")
+        .get(reverse("programmes:campaign_list"))
+        .context["page"]
+        .paginator.count
+        == 0
+    )
+    assert (
+        cast.client_for("county")
+        .get(reverse("programmes:campaign_list"))
+        .context["page"]
+        .paginator.count
+        == 1
+    )
 
 
 def test_target_list_masks_ids_and_filters(cast: Cast) -> None:
@@ -118,7 +128,11 @@ def test_target_list_masks_ids_and_filters(cast: Cast) -> None:
     target = CampaignTarget.objects.get(person=a)
     item = target.work_item
     workitem_close(
-        item=item, outcome="done", evidence="已筛查", actor=cast.users["officer"], expected_version=1
+        item=item,
+        outcome="done",
+        evidence="已筛查",
+        actor=cast.users["officer"],
+        expected_version=1,
     )
     client = cast.client_for("clerk")
     url = reverse("programmes:campaign_targets", args=[campaign.pk])
@@ -139,7 +153,10 @@ def test_officer_request_and_township_approval_of_an_exemption(cast: Cast) -> No
     campaign = started_campaign(cast)
     target = CampaignTarget.objects.get()
     workitem_request_exemption(
-        item=target.work_item, reason="长期在外地居住", actor=cast.users["officer"], expected_version=1
+        item=target.work_item,
+        reason="长期在外地居住",
+        actor=cast.users["officer"],
+        expected_version=1,
     )
     head = cast.client_for("head")
     url = reverse("programmes:campaign_targets", args=[campaign.pk])
