@@ -1,7 +1,7 @@
 """Coverage (覆盖率) = done ÷ (targets − approved exemptions), per village: GROUP BY queries.
 
-The live figure is one grouped query over the campaign's targets joined to their items
-(index campaigntarget_village_idx); the trend reads the dated snapshots.
+The live figure is one grouped query over the campaign's work items (an index-only scan
+of worklists' workitem_source_idx, no join); the trend reads the dated snapshots.
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from renkou.core.models import OrgUnit
-from renkou.programmes.models import Campaign, CampaignTarget, CoverageSnapshot, MopUpRound
+from renkou.programmes.models import Campaign, CoverageSnapshot, MopUpRound
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
-
-_CLOSED = Q(work_item__status=WorkItem.Status.CLOSED)
-_OTHER = (Outcome.MOVED, Outcome.DIED, Outcome.UNREACHABLE, Outcome.RESOLVED)
 
 
 def coverage_percent(done: int, targets: int, exempt: int) -> float | None:
@@ -70,61 +67,55 @@ class RoundRow:
         return round(100 * self.done / self.in_round, 1) if self.in_round else None
 
 
-def _grouped(targets: Any) -> list[dict[str, Any]]:
+def _grouped(campaign: Campaign) -> list[dict[str, Any]]:
+    """Counts by (village, status, outcome, exemption requested) of the campaign's items:
+    an index-only scan of workitem_source_idx (a target's item lives in its village)."""
     return list(
-        targets.values("village_id")
-        .annotate(
-            n=Count("id"),
-            n_day_one=Count("id", filter=Q(on_day_one=True)),
-            n_exempt=Count("id", filter=_CLOSED & Q(work_item__outcome=Outcome.EXEMPT)),
-            n_done=Count("id", filter=_CLOSED & Q(work_item__outcome=Outcome.DONE)),
-            n_declined=Count("id", filter=_CLOSED & Q(work_item__outcome=Outcome.DECLINED)),
-            n_other=Count("id", filter=_CLOSED & Q(work_item__outcome__in=_OTHER)),
-            n_open=Count("id", filter=Q(work_item__status=WorkItem.Status.OPEN)),
-            n_requested=Count(
-                "id",
-                filter=Q(
-                    work_item__status=WorkItem.Status.OPEN, work_item__exemption_requested=True
-                ),
-            ),
-        )
+        WorkItem.objects.filter(source=campaign.source)
+        .values("org_unit_id", "status", "outcome", "exemption_requested")
+        .annotate(n=Count("id"))
         .order_by()
     )
 
 
-def campaign_coverage(campaign: Campaign, *, village_ids: set[int] | None = None) -> Coverage:
-    """Coverage by village (two queries: the grouped counts, the village names).
+def _add(row: CoverageRow, d: dict[str, Any]) -> None:
+    n = d["n"]
+    row.targets += n
+    if d["status"] == WorkItem.Status.OPEN:
+        row.outstanding += n
+        row.requested += n if d["exemption_requested"] else 0
+    elif d["outcome"] == Outcome.EXEMPT:
+        row.exempt += n
+    elif d["outcome"] == Outcome.DONE:
+        row.done += n
+    elif d["outcome"] == Outcome.DECLINED:
+        row.declined += n
+    else:
+        row.other_closed += n
 
-    `village_ids` limits the rows to the villages a user may see."""
-    targets = CampaignTarget.objects.filter(campaign=campaign)
-    if village_ids is not None:
-        targets = targets.filter(village_id__in=village_ids)
-    data = _grouped(targets)
+
+def campaign_coverage(campaign: Campaign) -> Coverage:
+    """Coverage by village: two queries (the grouped counts, the village names)."""
+    data = _grouped(campaign)
     units = {
         pk: (name, code)
         for pk, name, code in OrgUnit.objects.filter(
-            pk__in=[d["village_id"] for d in data]
+            pk__in={d["org_unit_id"] for d in data}
         ).values_list("pk", "name", "code")
     }
-    rows: list[CoverageRow] = []
+    by_unit: dict[int, CoverageRow] = {}
     total = CoverageRow(unit_id=campaign.org_unit_id, name=campaign.org_unit.name)
-    day_one = 0
     for d in data:
-        row = CoverageRow(
-            unit_id=d["village_id"],
-            name=units.get(d["village_id"], ("?", ""))[0],
-            targets=d["n"],
-            exempt=d["n_exempt"],
-            done=d["n_done"],
-            declined=d["n_declined"],
-            other_closed=d["n_other"],
-            outstanding=d["n_open"],
-            requested=d["n_requested"],
-        )
-        rows.append(row)
-        total.add(row)
-        day_one += d["n_day_one"]
-    rows.sort(key=lambda r: units.get(r.unit_id, ("", ""))[1])
+        unit_id = d["org_unit_id"]
+        row = by_unit.get(unit_id)
+        if row is None:
+            row = by_unit[unit_id] = CoverageRow(
+                unit_id=unit_id, name=units.get(unit_id, ("?", ""))[0]
+            )
+        _add(row, d)
+        _add(total, d)
+    rows = sorted(by_unit.values(), key=lambda r: units.get(r.unit_id, ("", ""))[1])
+    day_one = campaign.day_one_count
     return Coverage(rows=rows, total=total, day_one=day_one, added=total.targets - day_one)
 
 

@@ -160,7 +160,7 @@ def campaign_start(*, campaign: Campaign, actor: User) -> int:
             raise ValidationError(_("该活动的名单已冻结，不能再次开始。"))
         village_of = _village_map(locked)
         now = timezone.now()
-        persons = rule_queryset(locked, user=actor).order_by("org_unit_id", "pk")
+        persons = rule_queryset(locked, user=actor).order_by("org_unit_id", "name_pinyin", "pk")
         rows = persons.values_list("pk", "org_unit_id", "name")
         pending: list[tuple[int, int]] = []
 

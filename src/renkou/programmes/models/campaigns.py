@@ -138,7 +138,7 @@ class CampaignTarget(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["campaign", "village"], name="campaigntarget_village_idx"),
+            models.Index(fields=["campaign", "village", "id"], name="campaigntarget_village_idx"),
         ]
 
     def __str__(self) -> str:
