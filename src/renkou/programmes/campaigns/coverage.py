@@ -120,30 +120,33 @@ def campaign_coverage(campaign: Campaign) -> Coverage:
 
 
 def campaign_rounds(campaign: Campaign) -> list[RoundRow]:
-    """Each mop-up round: how many items it took in and how many are done now (1 query)."""
-    rounds = (
-        MopUpRound.objects.filter(campaign=campaign)
-        .annotate(
-            n=Count("targets"),
-            n_done=Count(
-                "targets",
-                filter=Q(
-                    targets__work_item__status=WorkItem.Status.CLOSED,
-                    targets__work_item__outcome=Outcome.DONE,
-                ),
-            ),
-            n_open=Count("targets", filter=Q(targets__work_item__status=WorkItem.Status.OPEN)),
-        )
-        .order_by("number")
-    )
+    """Each mop-up round: the items it took in (recorded when it started), how many of
+    them are done since and how many are still open: one scan of the campaign's items.
+
+    An item belongs to a round if it was open when the round started, so "done since"
+    counts items opened before the round and closed "done" after it began. (A township
+    reopening an item closed before the round, then closing it again, is the one case
+    this counts in a round the item was not in; MopUpRound.targets keeps the exact list.)"""
+    rounds = list(MopUpRound.objects.filter(campaign=campaign).order_by("number"))
+    if not rounds:
+        return []
+    counts: dict[str, Any] = {}
+    for r in rounds:
+        before = Q(opened_at__lt=r.started_at)
+        done = Q(status=WorkItem.Status.CLOSED, outcome=Outcome.DONE, closed_at__gte=r.started_at)
+        counts[f"done_{r.number}"] = Count("id", filter=before & done)
+        counts[f"open_{r.number}"] = Count("id", filter=before & Q(status=WorkItem.Status.OPEN))
+    first = rounds[0].started_at
+    live = Q(status=WorkItem.Status.OPEN) | Q(closed_at__gte=first)
+    totals = WorkItem.objects.filter(live, source=campaign.source).aggregate(**counts)
     return [
         RoundRow(
             number=r.number,
             due_date=r.due_date,
             started_at=r.started_at,
-            in_round=r.n,
-            done=r.n_done,
-            still_open=r.n_open,
+            in_round=r.item_count,
+            done=totals[f"done_{r.number}"],
+            still_open=totals[f"open_{r.number}"],
         )
         for r in rounds
     ]
