@@ -99,3 +99,55 @@ def test_bulk_redate_touches_only_open_items_in_scope(cast: Cast) -> None:
         workitems_bulk_redate(
             items=WorkItem.objects.all(), due_date=due, actor=cast.users["officer"]
         )
+
+
+def test_open_for_persons_in_the_database(cast: Cast) -> None:
+    from renkou.core.services import orgunit_create
+    from renkou.registry.models import Person
+    from renkou.worklists.services import workitems_open_for_persons
+
+    group = orgunit_create(
+        code="37040410120101", name="一组", level="group", parent=cast.village, urban_rural_class=""
+    )
+    grouped = make_person(org_unit=group, name="组员")
+    plain = make_person(org_unit=cast.other_village, name="村民")
+    persons = Person.objects.filter(pk__in=[grouped.pk, plain.pk])
+    count, opened_at = workitems_open_for_persons(
+        kind="verification",
+        persons=persons,
+        title_prefix="清查：",
+        source="sql:1",
+        due_date=dt.date(2026, 12, 31),
+        actor=cast.users["clerk"],
+    )
+    items = {i.subject_person_id: i for i in WorkItem.objects.filter(source="sql:1")}
+    assert count == 2 == len(items)
+    assert items[grouped.pk].org_unit_id == cast.village.pk  # rolled up from the group
+    assert items[plain.pk].org_unit_id == cast.other_village.pk
+    assert items[grouped.pk].title == "清查：组员"
+    assert items[grouped.pk].due_date == dt.date(2026, 12, 31)
+    assert items[grouped.pk].opened_at == opened_at
+    events = WorkItemEvent.objects.filter(item__source="sql:1", action="opened")
+    assert events.count() == 2
+    assert events.first().detail == {"source": "sql:1", "bulk": "1"}  # type: ignore[union-attr]
+    assert AuditEvent.objects.filter(action="workitem.bulk_open").count() == 1
+    with pytest.raises(ValidationError):  # the same persons again, same source
+        workitems_open_for_persons(
+            kind="verification",
+            persons=persons,
+            title_prefix="x",
+            source="sql:1",
+            due_date=None,
+            actor=cast.users["clerk"],
+        )
+    far = make_person(org_unit=cast.other_township_village, name="外镇")
+    with pytest.raises(PermissionDenied):
+        workitems_open_for_persons(
+            kind="verification",
+            persons=Person.objects.filter(pk=far.pk),
+            title_prefix="x",
+            source="sql:2",
+            due_date=None,
+            actor=cast.users["clerk"],
+        )
+    assert WorkItem.objects.count() == 2

@@ -7,11 +7,12 @@ Every service is voluntary for the villager: "declined" closes an item like "don
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -481,3 +482,113 @@ def workitems_bulk_redate(
             detail={**detail, "count": len(ids), "note": note},
         )
     return ids
+
+
+def workitems_open_for_persons(
+    *,
+    kind: str,
+    persons: QuerySet[Person],
+    title_prefix: str,
+    source: str,
+    due_date: dt.date | None,
+    actor: User | None,
+) -> tuple[int, dt.datetime]:
+    """Open one item per person of `persons` (a campaign's frozen list) in the database
+    itself: INSERT … SELECT for the items and their "opened" events, no row passes through
+    Python. An item belongs to the person's managing unit, rolled up from a village group
+    to its village; its title is `title_prefix` + the person's name. One audit row.
+
+    Same refusals as `workitems_bulk_open` (scope of every unit, an open item of this kind
+    and source for a person). Returns the count and the items' `opened_at`, which with
+    `source` identifies them for the caller's own INSERT … SELECT."""
+    if get_kind(kind) is None:
+        raise ValidationError(_("未知的事项类别。"))
+    _require(actor, Cap.WORK_ITEMS)
+    now = timezone.now()
+    with transaction.atomic():
+        units = set(persons.order_by().values_list("org_unit_id", flat=True).distinct())
+        parents = set(
+            OrgUnit.objects.filter(pk__in=units, level=OrgUnit.Level.GROUP)
+            .exclude(parent=None)
+            .values_list("parent_id", flat=True)
+        )
+        _check_bulk_scope(actor, units | {p for p in parents if p is not None})
+        clash = WorkItem.objects.filter(
+            kind=kind, status=WorkItem.Status.OPEN, source=source, subject_person__in=persons
+        )
+        if clash.exists():
+            raise ValidationError(_("该对象已有同类未销号事项。"))
+        count = _insert_items(
+            kind=kind,
+            persons=persons,
+            title_prefix=title_prefix,
+            source=source,
+            due_date=due_date,
+            now=now,
+        )
+        _insert_opened_events(source, now, actor)
+        audit_record(
+            action="workitem.bulk_open",
+            actor=actor,
+            object_type="workitem",
+            detail={"kind": kind, "source": source, "count": count},
+        )
+    return count, now
+
+
+def _param(sql_type: str) -> str:
+    """A placeholder typed for PostgreSQL (a NULL in a SELECT list is otherwise text);
+    SQLite takes the value as it comes (its CAST would apply numeric affinity)."""
+    return f"CAST(%s AS {sql_type})" if connection.vendor == "postgresql" else "%s"
+
+
+def _insert_items(
+    *,
+    kind: str,
+    persons: QuerySet[Person],
+    title_prefix: str,
+    source: str,
+    due_date: dt.date | None,
+    now: dt.datetime,
+) -> int:
+    ops = connection.ops
+    item, person, unit = WorkItem._meta, Person._meta, OrgUnit._meta
+    wanted, wanted_params = persons.order_by().values("pk").query.sql_with_params()
+    sql = f"""
+        INSERT INTO {item.db_table} (kind, title, org_unit_id, subject_person_id, source,
+            subject_ref, opened_at, due_date, status, outcome, outcome_note, evidence,
+            exemption_requested, exemption_reason, version)
+        SELECT %s, SUBSTR(%s || p.name, 1, 200),
+            CASE WHEN u.level = %s AND u.parent_id IS NOT NULL THEN u.parent_id ELSE u.id END,
+            p.id, %s, '', {_param("timestamptz")}, {_param("date")}, %s, '', '', '', %s, '', 1
+        FROM {person.db_table} p JOIN {unit.db_table} u ON u.id = p.org_unit_id
+        WHERE p.id IN ({wanted})
+        ORDER BY p.org_unit_id, p.name_pinyin, p.id
+    """  # noqa: S608 - table names from the models, values as parameters
+    params = [
+        kind,
+        title_prefix,
+        OrgUnit.Level.GROUP.value,
+        source,
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_datefield_value(due_date),
+        WorkItem.Status.OPEN.value,
+        False,
+        *wanted_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def _insert_opened_events(source: str, now: dt.datetime, actor: User | None) -> None:
+    item, event = WorkItem._meta, WorkItemEvent._meta
+    detail = json.dumps({"source": source, "bulk": "1"}, ensure_ascii=False)
+    at = connection.ops.adapt_datetimefield_value(now)
+    sql = f"""
+        INSERT INTO {event.db_table} (item_id, at, actor_id, action, note, detail)
+        SELECT id, {_param("timestamptz")}, {_param("bigint")}, 'opened', '', {_param("jsonb")}
+        FROM {item.db_table} WHERE source = %s AND opened_at = %s ORDER BY id
+    """  # noqa: S608 - table names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [at, actor.pk if actor else None, detail, source, at])

@@ -1,18 +1,18 @@
 """Writes for campaigns. Each checks the capability and the scope, runs in one
 transaction and leaves an audit row; targets' work goes through the worklists services.
 
-Freezing the list (campaign_start) streams the rule's persons in chunks: work items,
-their "opened" events and CampaignTarget rows are bulk inserts, with one audit row.
+Freezing the list (campaign_start) is three INSERT … SELECT statements (work items,
+their "opened" events, CampaignTarget rows) in one transaction with one audit row: no
+person passes through Python, whatever the size of the list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,11 +36,10 @@ from renkou.registry.models.codes import HukouType, MaritalStatus, Sex
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 from renkou.worklists.services import (
-    OpenSpec,
     workitem_close,
     workitem_open,
-    workitems_bulk_open,
     workitems_bulk_redate,
+    workitems_open_for_persons,
 )
 
 MAX_AGE = 120
@@ -150,6 +149,22 @@ def _title(campaign: Campaign, name: str) -> str:
     return f"{campaign.name}：{name}"[:200]
 
 
+def _insert_day_one_targets(campaign: Campaign, opened_at: dt.datetime, actor: User) -> None:
+    """One CampaignTarget per item just opened for the campaign (INSERT … SELECT)."""
+    target, item = CampaignTarget._meta, WorkItem._meta
+    at = connection.ops.adapt_datetimefield_value(opened_at)
+    ts = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+    sql = f"""
+        INSERT INTO {target.db_table} (campaign_id, person_id, village_id, work_item_id,
+            on_day_one, added_at, added_by_id, reason, last_round)
+        SELECT %s, subject_person_id, org_unit_id, id, %s, {ts}, %s, '', 0
+        FROM {item.db_table} WHERE source = %s AND opened_at = %s ORDER BY id
+    """  # noqa: S608 - table names from the models, values as parameters
+    params = [campaign.pk, True, at, actor.pk, campaign.source, at]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def campaign_start(*, campaign: Campaign, actor: User) -> int:
     """Freeze the target list (day 1) and open one work item per target; refused twice."""
     _require(actor, Cap.MANAGE_CAMPAIGNS)
@@ -158,45 +173,16 @@ def campaign_start(*, campaign: Campaign, actor: User) -> int:
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != Campaign.Status.DRAFT:
             raise ValidationError(_("该活动的名单已冻结，不能再次开始。"))
-        village_of = _village_map(locked)
-        now = timezone.now()
-        persons = rule_queryset(locked, user=actor).order_by("org_unit_id", "name_pinyin", "pk")
-        rows = persons.values_list("pk", "org_unit_id", "name")
-        pending: list[tuple[int, int]] = []
-
-        def specs() -> Iterator[OpenSpec]:
-            for pk, unit_id, name in rows.iterator(chunk_size=2000):
-                village = village_of.get(unit_id, unit_id)
-                pending.append((pk, village))
-                yield OpenSpec(
-                    org_unit_id=village, title=_title(locked, name), subject_person_id=pk
-                )
-
-        def add_targets(items: list[WorkItem]) -> None:
-            CampaignTarget.objects.bulk_create(
-                [
-                    CampaignTarget(
-                        campaign_id=locked.pk,
-                        person_id=person_id,
-                        village_id=village,
-                        work_item_id=item.pk,
-                        on_day_one=True,
-                        added_at=now,
-                        added_by=actor,
-                    )
-                    for (person_id, village), item in zip(pending, items, strict=True)
-                ]
-            )
-            pending.clear()
-
-        count = workitems_bulk_open(
+        count, opened_at = workitems_open_for_persons(
             kind=CAMPAIGN_KIND.code,
-            specs=specs(),
+            persons=rule_queryset(locked, user=actor),
+            title_prefix=f"{locked.name}：",
             source=locked.source,
             due_date=locked.period_end,
             actor=actor,
-            after_chunk=add_targets,
         )
+        _insert_day_one_targets(locked, opened_at, actor)
+        now = opened_at
         locked.status, locked.started_at, locked.started_by = Campaign.Status.STARTED, now, actor
         locked.day_one_count = count
         locked.save(update_fields=["status", "started_at", "started_by", "day_one_count"])
