@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -449,39 +450,35 @@ def _bulk_open_chunk(
 
 def workitems_bulk_redate(
     *, items: QuerySet[WorkItem], due_date: dt.date, actor: User, note: str = ""
-) -> list[int]:
-    """Give open items (already scope-filtered by the caller) a new deadline and clear
-    their escalation; one event per item and one audit row. The version is kept, like
-    escalation, so an officer's open close form stays valid. Returns the item ids."""
+) -> int:
+    """Give the open items of `items` (within the actor's scope) a new deadline and clear
+    their escalation: one UPDATE, one INSERT … SELECT of "redated" events, one audit row.
+    The version is kept, like escalation, so an officer's open close form stays valid.
+    Returns how many items were re-dated."""
     _require(actor, Cap.ASSIGN_WORK)
+    detail = {"due_date": due_date.isoformat()}
     with transaction.atomic():
-        ids = list(
-            scope_filter(items, actor)
-            .filter(status=WorkItem.Status.OPEN)
-            .select_for_update()
-            .values_list("pk", flat=True)
+        scoped = scope_filter(items, actor).filter(status=WorkItem.Status.OPEN).order_by()
+        wanted, params = scoped.values("pk").query.sql_with_params()
+        count = _insert_events(
+            where=f"id IN ({wanted})",
+            params=list(params),
+            action="redated",
+            note=note,
+            detail=detail,
+            at=timezone.now(),
+            actor=actor,
         )
-        for start in range(0, len(ids), BULK_CHUNK):
-            part = ids[start : start + BULK_CHUNK]
-            WorkItem.objects.filter(pk__in=part).update(due_date=due_date, escalated_at=None)
-        now = timezone.now()
-        detail = {"due_date": due_date.isoformat()}
-        WorkItemEvent.objects.bulk_create(
-            [
-                WorkItemEvent(
-                    item_id=pk, at=now, actor=actor, action="redated", note=note, detail=detail
-                )
-                for pk in ids
-            ],
-            batch_size=BULK_CHUNK,
+        WorkItem.objects.filter(pk__in=scoped.values("pk")).update(
+            due_date=due_date, escalated_at=None
         )
         audit_record(
             action="workitem.bulk_redate",
             actor=actor,
             object_type="workitem",
-            detail={**detail, "count": len(ids), "note": note},
+            detail={**detail, "count": count, "note": note},
         )
-    return ids
+    return count
 
 
 def workitems_open_for_persons(
@@ -582,13 +579,43 @@ def _insert_items(
 
 
 def _insert_opened_events(source: str, now: dt.datetime, actor: User | None) -> None:
-    item, event = WorkItem._meta, WorkItemEvent._meta
-    detail = json.dumps({"source": source, "bulk": "1"}, ensure_ascii=False)
     at = connection.ops.adapt_datetimefield_value(now)
+    _insert_events(
+        where="source = %s AND opened_at = %s",
+        params=[source, at],
+        action="opened",
+        note="",
+        detail={"source": source, "bulk": "1"},
+        at=now,
+        actor=actor,
+    )
+
+
+def _insert_events(
+    *,
+    where: str,
+    params: list[Any],
+    action: str,
+    note: str,
+    detail: dict[str, str],
+    at: dt.datetime,
+    actor: User | None,
+) -> int:
+    """One history row per item matching `where` (INSERT … SELECT); returns the count."""
+    item, event = WorkItem._meta, WorkItemEvent._meta
     sql = f"""
         INSERT INTO {event.db_table} (item_id, at, actor_id, action, note, detail)
-        SELECT id, {_param("timestamptz")}, {_param("bigint")}, 'opened', '', {_param("jsonb")}
-        FROM {item.db_table} WHERE source = %s AND opened_at = %s ORDER BY id
+        SELECT id, {_param("timestamptz")}, {_param("bigint")}, %s, %s, {_param("jsonb")}
+        FROM {item.db_table} WHERE {where} ORDER BY id
     """  # noqa: S608 - table names from the models, values as parameters
+    values: list[Any] = [
+        connection.ops.adapt_datetimefield_value(at),
+        actor.pk if actor else None,
+        action,
+        note,
+        json.dumps(detail, ensure_ascii=False),
+        *params,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [at, actor.pk if actor else None, detail, source, at])
+        cursor.execute(sql, values)
+        return int(cursor.rowcount)

@@ -289,6 +289,23 @@ def campaign_snapshot(
     return snap
 
 
+def _insert_round_members(mopup: MopUpRound) -> int:
+    """Record the round's members: the campaign's targets whose item is open now."""
+    through, target, item = (
+        MopUpRound.targets.through._meta,
+        CampaignTarget._meta,
+        WorkItem._meta,
+    )
+    sql = f"""
+        INSERT INTO {through.db_table} (mopupround_id, campaigntarget_id)
+        SELECT %s, t.id FROM {target.db_table} t JOIN {item.db_table} w ON w.id = t.work_item_id
+        WHERE t.campaign_id = %s AND w.status = %s ORDER BY t.id
+    """  # noqa: S608 - table names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [mopup.pk, mopup.campaign_id, WorkItem.Status.OPEN.value])
+        return int(cursor.rowcount)
+
+
 def campaign_mopup(*, campaign: Campaign, due_date: dt.date, actor: User) -> MopUpRound:
     """Start the next mop-up round (补漏): every outstanding item gets `due_date`."""
     _require(actor, Cap.MANAGE_CAMPAIGNS)
@@ -300,38 +317,31 @@ def campaign_mopup(*, campaign: Campaign, due_date: dt.date, actor: User) -> Mop
     with transaction.atomic():
         Campaign.objects.select_for_update().get(pk=campaign.pk)
         number = (campaign.rounds.aggregate(n=Max("number"))["n"] or 0) + 1
-        items = WorkItem.objects.filter(campaign_target__campaign=campaign)
-        ids = workitems_bulk_redate(
-            items=items,
-            due_date=due_date,
-            actor=actor,
-            note=_("第 %(n)s 轮补漏") % {"n": number},
-        )
-        if not ids:
-            raise ValidationError(_("没有未销号的目标，无需补漏。"))
         mopup = MopUpRound.objects.create(
             campaign=campaign,
             number=number,
             started_at=timezone.now(),
             started_by=actor,
             due_date=due_date,
-            item_count=len(ids),
         )
-        targets = CampaignTarget.objects.filter(campaign=campaign, work_item_id__in=ids)
-        through = MopUpRound.targets.through
-        target_ids = list(targets.values_list("pk", flat=True))
-        through.objects.bulk_create(
-            [through(mopupround_id=mopup.pk, campaigntarget_id=t) for t in target_ids],
-            batch_size=2000,
+        mopup.item_count = _insert_round_members(mopup)
+        if not mopup.item_count:
+            raise ValidationError(_("没有未销号的目标，无需补漏。"))
+        mopup.save(update_fields=["item_count"])
+        workitems_bulk_redate(
+            items=WorkItem.objects.filter(campaign_target__rounds=mopup),
+            due_date=due_date,
+            actor=actor,
+            note=_("第 %(n)s 轮补漏") % {"n": number},
         )
-        CampaignTarget.objects.filter(pk__in=target_ids).update(last_round=number)
+        CampaignTarget.objects.filter(rounds=mopup).update(last_round=number)
         snapshot_take(campaign, reason=CoverageSnapshot.Reason.MOPUP)
         audit_record(
             action="campaign.mopup",
             actor=actor,
             object_type="campaign",
             object_id=campaign.pk,
-            detail={"round": number, "items": len(ids), "due_date": due_date.isoformat()},
+            detail={"round": number, "items": mopup.item_count, "due_date": due_date.isoformat()},
         )
     return mopup
 
