@@ -272,3 +272,21 @@ def test_reference_date_is_used_for_the_age(cast: Cast) -> None:
     campaign = Campaign.objects.get()
     detail = client.get(reverse("programmes:campaign_detail", args=[campaign.pk]))
     assert detail.context["matching"] == 0
+
+
+def test_target_list_shows_the_latest_mopup_round(cast: Cast) -> None:
+    woman(cast.village, 40)
+    campaign = started_campaign(cast)
+    client = cast.client_for("clerk")
+    due = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    for _ in range(2):
+        client.post(reverse("programmes:campaign_mopup", args=[campaign.pk]), {"due_date": due})
+    page = client.get(reverse("programmes:campaign_targets", args=[campaign.pk]))
+    target = CampaignTarget.objects.get()
+    assert page.context["last_rounds"] == {target.pk: 2}
+    assert "补漏第 2 轮" in page.content.decode()
+    detail = client.get(reverse("programmes:campaign_detail", args=[campaign.pk]))
+    assert [(r.number, r.in_round, r.still_open) for r in detail.context["rounds"]] == [
+        (1, 1, 1),
+        (2, 1, 1),
+    ]

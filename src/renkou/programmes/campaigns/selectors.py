@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import scope_filter
-from renkou.programmes.models import Campaign, CampaignTarget
+from renkou.programmes.models import Campaign, CampaignTarget, MopUpRound
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 
@@ -66,6 +66,18 @@ def target_listing(
     return rows.select_related("person", "village", "work_item", "added_by").order_by(
         "village_id", "pk"
     )  # the index order; frozen lists are in pinyin order
+
+
+def last_rounds(target_ids: list[int]) -> dict[int, int]:
+    """The latest mop-up round each of these targets was in (one query for a page)."""
+    through = MopUpRound.targets.through
+    rows = (
+        through.objects.filter(campaigntarget_id__in=target_ids)
+        .values("campaigntarget_id")
+        .annotate(n=Max("mopupround__number"))
+        .order_by()
+    )
+    return {r["campaigntarget_id"]: r["n"] for r in rows}
 
 
 def campaign_origin(rest: str, user: Any) -> tuple[str, str] | None:

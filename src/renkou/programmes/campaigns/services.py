@@ -156,8 +156,8 @@ def _insert_day_one_targets(campaign: Campaign, opened_at: dt.datetime, actor: U
     ts = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
     sql = f"""
         INSERT INTO {target.db_table} (campaign_id, person_id, village_id, work_item_id,
-            on_day_one, added_at, added_by_id, reason, last_round)
-        SELECT %s, subject_person_id, org_unit_id, id, %s, {ts}, %s, '', 0
+            on_day_one, added_at, added_by_id, reason)
+        SELECT %s, subject_person_id, org_unit_id, id, %s, {ts}, %s, ''
         FROM {item.db_table} WHERE source = %s AND opened_at = %s ORDER BY id
     """  # noqa: S608 - table names from the models, values as parameters
     params = [campaign.pk, True, at, actor.pk, campaign.source, at]
@@ -334,7 +334,6 @@ def campaign_mopup(*, campaign: Campaign, due_date: dt.date, actor: User) -> Mop
             actor=actor,
             note=_("第 %(n)s 轮补漏") % {"n": number},
         )
-        CampaignTarget.objects.filter(rounds=mopup).update(last_round=number)
         snapshot_take(campaign, reason=CoverageSnapshot.Reason.MOPUP)
         audit_record(
             action="campaign.mopup",

@@ -127,7 +127,6 @@ class CampaignTarget(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(_("补充理由"), blank=True)
-    last_round = models.PositiveSmallIntegerField(_("最近补漏轮次"), default=0)
 
     class Meta:
         verbose_name = _("活动目标")

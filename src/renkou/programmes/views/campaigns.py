@@ -40,6 +40,7 @@ from renkou.programmes.campaigns.selectors import (
     TARGET_STATUSES,
     campaign_get_for_user,
     campaign_queryset_for_user,
+    last_rounds,
     target_get_for_user,
     target_listing,
 )
@@ -256,6 +257,7 @@ def campaign_targets(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "campaign": campaign,
         "page": page,
+        "last_rounds": last_rounds([t.pk for t in page]),
         "villages": villages,
         "village_id": village_id,
         "status": status if status in TARGET_STATUSES else "",
