@@ -181,6 +181,8 @@ def test_add_target_page_searches_and_adds(cast: Cast) -> None:
     assert [p.pk for p in found] == [late.pk]
     empty = client.post(url, {"person": str(late.pk), "reason": ""})
     assert empty.status_code == 200
+    for junk in ({"person": "abc", "reason": "x"}, {"reason": "x"}, {"person": "-1"}):
+        assert client.post(url, junk).status_code == 200
     assert CampaignTarget.objects.count() == 1
     client.post(url, {"person": str(late.pk), "reason": "本人申请参加"})
     added = CampaignTarget.objects.get(person=late)
