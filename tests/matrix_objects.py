@@ -48,6 +48,33 @@ def _worklist_kinds() -> None:
 _worklist_kinds()
 
 
+def _programme_kinds() -> None:
+    from tests.programmes.nfpcp_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "nfpcp", "contraception"
+
+
+_programme_kinds()
+
+
+def _linkreview_kinds() -> None:
+    from tests.linkreview_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "feedlink", "discrepancy"
+
+
+_linkreview_kinds()
+
+
+def _exchange_kinds() -> None:
+    from tests.exchange_web_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "job"
+
+
+_exchange_kinds()
+
+
 def _campaign_kinds() -> None:
     from tests.campaigns_factories import MATRIX_FACTORIES
 

@@ -56,8 +56,23 @@ def matrix_savedfilter(cast: Cast) -> int:
     ).pk
 
 
+# The smallest valid PNG signature plus a few bytes: enough for the byte check.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def matrix_attachment(cast: Cast) -> int:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from renkou.worklists.evidence import attachment_add
+
+    item = open_item(org_unit=cast.village)
+    upload = SimpleUploadedFile("签字表.png", PNG, content_type="image/png")
+    return attachment_add(item=item, upload=upload, actor=cast.users["officer"]).pk
+
+
 MATRIX_FACTORIES = {
     "workitem": matrix_workitem,
+    "attachment": matrix_attachment,
     "review": matrix_review,
     "savedfilter": matrix_savedfilter,
 }

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "renkou.core",
     "renkou.registry",
     "renkou.worklists",
@@ -198,6 +200,9 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 
 RENKOU_LOCKOUT_FAILURES = env_int("RENKOU_LOCKOUT_FAILURES", 5, minimum=1)
+
+# 未入户: months after a birth certificate without a police birth registration (DOMAIN.md §5).
+RENKOU_NO_HUKOU_MONTHS = env_int("RENKOU_NO_HUKOU_MONTHS", 3, minimum=1)
 RENKOU_LOCKOUT_SECONDS = env_int("RENKOU_LOCKOUT_SECONDS", 15 * 60, minimum=60)
 RENKOU_REVEAL_PER_HOUR = env_int("RENKOU_REVEAL_PER_HOUR", 30, minimum=1)
 # The register overview's counts are cached this long (0: never; the suite uses 0).
@@ -211,6 +216,19 @@ RENKOU_FILE_TTL_HOURS = env_int("RENKOU_FILE_TTL_HOURS", 72, minimum=1)
 RENKOU_API_TOKEN_HOURS = env_int("RENKOU_API_TOKEN_HOURS", 12, minimum=1)
 RENKOU_UPLOAD_MAX_BYTES = env_int("RENKOU_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Background jobs (feed previews and imports, comparisons): django-tasks with its database
+# backend; `renkou db_worker` runs them. A file up to RENKOU_INLINE_JOB_MAX_BYTES is
+# previewed and applied inside the request instead (same code path, no waiting).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+RENKOU_INLINE_JOB_MAX_BYTES = env_int("RENKOU_INLINE_JOB_MAX_BYTES", 1024 * 1024, minimum=0)
+# County targets of the monthly comparison report (exchange/report.py says what each
+# rate counts): the share of a month's feed subjects the register reflects.
+RENKOU_COMPARISON_TARGETS = {
+    "police_births": 0.90,
+    "police_moves": 0.90,
+    "marriages": 0.95,
+    "birth_notifications": 1.00,
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LANGUAGE_CODE = "zh-hans"

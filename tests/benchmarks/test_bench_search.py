@@ -27,8 +27,10 @@ def _renkou(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
-@pytest.mark.slow
-def test_bench_search_on_a_tiny_county(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A tiny county with a register and one reconciled month (so items are open)."""
+    tmp_path = tmp_path_factory.mktemp("bench")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "RENKOU_"))}
     env.update(
         RENKOU_ENV="test",
@@ -36,20 +38,22 @@ def test_bench_search_on_a_tiny_county(tmp_path: Path) -> None:
         DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
     )
     _renkou("migrate", "-v0", env=env)
-    _renkou(
-        "synth",
-        "--people",
-        "400",
-        "--seed",
-        "3",
-        "--out",
-        str(tmp_path / "c"),
-        "--months",
-        "0",
-        env=env,
-    )
-    _renkou("import", "--kind", "orgunits", str(tmp_path / "c" / "orgunits.csv"), env=env)
-    _renkou("import", "--kind", "register", str(tmp_path / "c" / "register.csv"), env=env)
+    out = str(tmp_path / "c")
+    _renkou("synth", "--people", "400", "--seed", "3", "--out", out, "--months", "1", env=env)
+    _renkou("import", "--kind", "orgunits", f"{out}/orgunits.csv", env=env)
+    _renkou("import", "--kind", "register", f"{out}/register.csv", env=env)
+    month = sorted(p.name for p in Path(out, "feeds").iterdir())[0]
+    for feed in sorted(Path(out, "feeds", month).glob("*.csv")):
+        _renkou(
+            "import", "--kind", feed.stem, str(feed), "--month", month, "--accept-valid", env=env
+        )
+    _renkou("reconcile", "--month", month, env=env)
+    return env
+
+
+@pytest.mark.slow
+def test_bench_search_on_a_tiny_county(county: dict[str, str]) -> None:
+    env = county
     out = _renkou(
         "bench", "search", "--users", "3", "--requests", "24", "--sample", "10", "--json", env=env
     )
@@ -67,3 +71,18 @@ def test_percentiles() -> None:
     assert percentile(values, 50) == 50
     assert percentile(values, 95) == 95
     assert summary_ms([0.001, 0.002])["p50_ms"] == 1.0
+
+
+@pytest.mark.slow
+def test_bench_worklists_on_a_tiny_county(county: dict[str, str]) -> None:
+    out = _renkou(
+        "bench", "worklists", "--users", "3", "--requests", "35", "--sample", "5", "--json",
+        env=county,
+    )  # fmt: skip
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["errors"] == 0
+    assert result["requests"] == 35
+    assert result["open_items"] >= result["township_open_items"] >= result["village_open_items"]
+    assert result["village_open_items"] > 0
+    assert {"list", "board", "my_items", "county_list"} <= set(result["by_kind"])
+    assert result["all"]["p95_ms"] >= result["all"]["p50_ms"] > 0

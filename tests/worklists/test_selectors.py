@@ -181,3 +181,10 @@ def test_item_filter_drops_hostile_values() -> None:
     assert ItemFilter.parse({"assignee": "none", "village": "12"}).to_query() == (
         "status=open&village=12&assignee=none"
     )
+
+
+def test_item_filter_sort_round_trips() -> None:
+    assert ItemFilter.parse({"sort": "opened"}).to_query() == "status=open&sort=opened"
+    assert ItemFilter.parse({"sort": "due"}).to_query() == "status=open"
+    assert ItemFilter.parse({"sort": "nope"}).sort == "due"
+    assert ItemFilter.parse({"sort": "village"}).ordering()[0] == "org_unit__code"

@@ -204,3 +204,22 @@ def test_closed_item_shows_outcome(cast: Cast) -> None:
         .content.decode()
     )
     assert "本人拒绝" in body
+
+
+def test_item_list_sorts(cast: Cast) -> None:
+    soon = open_item(org_unit=cast.village, due_date=PAST)
+    later = open_item(org_unit=cast.village, due_date=PAST + dt.timedelta(days=30))
+    client = cast.client_for("clerk")
+
+    def order(sort: str) -> list[str]:
+        body = client.get(reverse("worklists:item_list"), {"sort": sort}).content.decode()
+        return sorted((soon.title, later.title), key=body.index)
+
+    assert order("due") == [soon.title, later.title]
+    # Newest first: `later` was opened after `soon`.
+    assert order("opened") == [later.title, soon.title]
+    assert order("village") == [soon.title, later.title]
+    # An unknown sort key falls back to the deadline order.
+    response = client.get(reverse("worklists:item_list"), {"sort": "-id;drop"})
+    assert response.status_code == 200
+    assert '<option value="due" selected>' in response.content.decode()

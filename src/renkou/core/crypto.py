@@ -47,21 +47,29 @@ def _index_key(spec: str) -> bytes:
     return key
 
 
-def encrypt(plaintext: str, *, context: bytes) -> bytes:
-    """Encrypt; `context` (e.g. b"person.id") is bound as associated data."""
+def encrypt_bytes(plain: bytes, *, context: bytes) -> bytes:
+    """Encrypt bytes (a file's content); `context` is bound as associated data."""
     current, ring = _keyring(settings.RENKOU_DATA_KEYS)
     nonce = os.urandom(_NONCE)
-    sealed = ring[current].encrypt(nonce, plaintext.encode("utf-8"), context)
-    return bytes([current]) + nonce + sealed
+    return bytes([current]) + nonce + ring[current].encrypt(nonce, plain, context)
 
 
-def decrypt(blob: bytes | memoryview, *, context: bytes) -> str:
+def decrypt_bytes(blob: bytes | memoryview, *, context: bytes) -> bytes:
     data = bytes(blob)
     _, ring = _keyring(settings.RENKOU_DATA_KEYS)
     aead = ring.get(data[0])
     if aead is None:
         raise ImproperlyConfigured(f"no data key with id {data[0]} is configured")
-    return aead.decrypt(data[1 : 1 + _NONCE], data[1 + _NONCE :], context).decode("utf-8")
+    return aead.decrypt(data[1 : 1 + _NONCE], data[1 + _NONCE :], context)
+
+
+def encrypt(plaintext: str, *, context: bytes) -> bytes:
+    """Encrypt text; `context` (e.g. b"person.id") is bound as associated data."""
+    return encrypt_bytes(plaintext.encode("utf-8"), context=context)
+
+
+def decrypt(blob: bytes | memoryview, *, context: bytes) -> str:
+    return decrypt_bytes(blob, context=context).decode("utf-8")
 
 
 def key_id_of(blob: bytes | memoryview) -> int:

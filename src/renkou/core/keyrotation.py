@@ -27,6 +27,7 @@ _FIELDS: list[EncryptedField] = []
 
 
 def register_encrypted_field(model: str, field: str, context: bytes) -> None:
+    """Declare a column of sealed values (text or a file's bytes: rotation is bytewise)."""
     entry = EncryptedField(model, field, context)
     if entry not in _FIELDS:
         _FIELDS.append(entry)
@@ -52,8 +53,8 @@ def _rotate_one(entry: EncryptedField, batch: int) -> int:
         stale = [(pk, blob) for pk, blob in rows if crypto.key_id_of(blob) != current]
         with transaction.atomic():
             for pk, blob in stale:
-                plain = crypto.decrypt(blob, context=entry.context)
-                sealed = crypto.encrypt(plain, context=entry.context)
+                plain = crypto.decrypt_bytes(blob, context=entry.context)
+                sealed = crypto.encrypt_bytes(plain, context=entry.context)
                 model.objects.filter(pk=pk).update(**{entry.field: sealed})
         rotated += len(stale)
 

@@ -34,9 +34,15 @@ CONFLICTING: Final = Discrepancy(
 MARRIAGE_NOT_REFLECTED: Final = Discrepancy(
     "marriage_not_reflected", _("婚变未更新"), _("核实婚姻登记并更新婚姻状况")
 )
+DUPLICATE: Final = Discrepancy("duplicate", _("重登"), _("核实是否同一人，重复的合并"))
+NO_HUKOU: Final = Discrepancy("no_hukou", _("未入户"), _("督促家庭为新生儿办理户口登记"))
+SEPARATION: Final = Discrepancy(
+    "separation", _("人户分离"), _("核实户籍地和现居住地，按管理地规则确定管理单位")
+)
 # The order is the priority when one subject shows several: the FeedLink keeps the first.
 DISCREPANCIES: Final = (
-    SHOULD_HAVE_LEFT, UNREPORTED_EVENT, MISSING_PERSON, CONFLICTING, MARRIAGE_NOT_REFLECTED,
+    SHOULD_HAVE_LEFT, UNREPORTED_EVENT, MISSING_PERSON, DUPLICATE, CONFLICTING,
+    MARRIAGE_NOT_REFLECTED, NO_HUKOU, SEPARATION,
 )  # fmt: skip
 BY_CODE: Final = {d.code: d for d in DISCREPANCIES}
 

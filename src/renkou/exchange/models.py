@@ -146,3 +146,154 @@ class FeedLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed_row_id}{self.side}→{self.person_id}"
+
+
+class LinkDecision(models.Model):
+    """A reviewer's decision on one feed subject ↔ register person pair (人工审核), kept as
+    history. Keyed by the feed row's kind + natural key + side + person, so a re-run of
+    the month (new FeedRow versions, new FeedLinks) still honours it."""
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", _("确认同一人")
+        REJECTED = "rejected", _("确认非同一人")
+        PENDING = "pending", _("撤销决定，重新待审核")
+
+    feed_kind = models.CharField(_("类别"), max_length=20)
+    natural_key = models.CharField(max_length=64)
+    side = models.CharField(_("一方"), max_length=10, blank=True)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    feed_row = models.ForeignKey(FeedRow, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("决定"), max_length=10, choices=Decision.choices)
+    previous = models.CharField(_("原状态"), max_length=10, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("人工审核记录")
+        verbose_name_plural = _("人工审核记录")
+        ordering = ["decided_at", "id"]
+        indexes = [
+            models.Index(fields=["feed_kind", "natural_key", "side"], name="linkdecision_key_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feed_kind}:{self.natural_key}{self.side}→{self.person_id} {self.decision}"
+
+
+class Resolution(models.Model):
+    """How a discrepancy item was closed: which resolution, what it changed in the
+    register (before/after, identity numbers masked), on which feed row's evidence."""
+
+    class Kind(models.TextChoices):
+        APPLY = "apply", _("按部门数据更新登记")
+        REGISTER_RIGHT = "register_right", _("登记信息无误")
+        NOT_OURS = "not_ours", _("非本地人员")
+        OTHER = "other", _("其他")
+
+    item = models.ForeignKey(
+        "worklists.WorkItem", on_delete=models.PROTECT, related_name="resolutions"
+    )
+    resolution = models.CharField(_("处理方式"), max_length=20, choices=Kind.choices)
+    feed_row = models.ForeignKey(
+        FeedRow, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # {"field": ["before", "after"]} — flat strings, never a raw identity number.
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    evidence = models.CharField(_("佐证"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("差异处理")
+        verbose_name_plural = _("差异处理")
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.resolution}"
+
+
+class Job(models.Model):
+    """One piece of work done in the background for a person (导入预览, 导入, 比对).
+
+    Runs in the django-tasks worker (``renkou db_worker``), or inline for a small file;
+    either way through :func:`renkou.exchange.jobs.job_process`. ``org_unit`` is the
+    unit of the person who queued it: the job, its preview and its error report are seen
+    only inside that subtree. ``rows_total`` is an estimate until the file is read.
+    """
+
+    class Kind(models.TextChoices):
+        PREVIEW = "preview", _("导入预览")
+        APPLY = "apply", _("导入")
+        RECONCILE = "reconcile", _("比对")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    org_unit = models.ForeignKey(
+        "core.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("单位")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    month = models.DateField(_("月份"))
+    feed_kind = models.CharField(_("数据类别"), max_length=20, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    # The stored upload, relative to DATA_DIR (core.intake's imports/<batch>/source.*).
+    file_path = models.CharField(max_length=255, blank=True)
+    mapping = models.JSONField(_("表头映射"), default=dict, blank=True)
+    preview = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="applies"
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    feed_batch = models.ForeignKey(
+        FeedBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reconcile_run = models.ForeignKey(
+        ReconcileRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rows_done = models.IntegerField(_("已处理行数"), default=0)
+    rows_total = models.IntegerField(_("总行数"), default=0)
+    summary = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "kind"], name="exchange_job_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

@@ -23,10 +23,12 @@ from renkou.core.audit import audit_record
 from renkou.core.models import User
 from renkou.core.roles import Cap, has_cap
 from renkou.exchange.feeds import FEEDS
+from renkou.exchange.link_review import decisions_apply
 from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
 from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_facts
 from renkou.exchange.reconcile_inputs import feed_input, register_input
 from renkou.exchange.reconcile_items import open_items
+from renkou.exchange.reconcile_nohukou import open_no_hukou
 from renkou.exchange.services import parse_month
 from renkou.linkage.cascade import link
 
@@ -36,6 +38,7 @@ BATCH: Final = 2000
 _ROW_FIELDS: Final = (
     "id", "batch_id", "row_number", "name", "sex", "birth_date", "event_type", "event_date",
     "place", "household_code", "extra", "id_valid", "id_masked", "id2_valid", "id2_masked",
+    "id_index", "id2_index", "natural_key",
 )  # fmt: skip
 
 
@@ -108,10 +111,11 @@ def _links(run: ReconcileRun, subjects: list[Subject], classes: list[list[str]])
                 side=s.side,
                 person_id=s.person_id,
                 method=s.method,
-                probability=1.0 if s.person_id else 0.0,
+                probability=s.probability or (1.0 if s.person_id else 0.0),
                 role=s.role,
                 evidence=s.evidence,
                 discrepancy=codes[0] if codes else "",
+                review=s.review,
             )
             for s, codes in zip(subjects, classes, strict=True)
         ],
@@ -137,6 +141,8 @@ def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSum
     first, started, clock = parse_month(month), timezone.now(), time.perf_counter()
     reg = register_input()
     subjects = _subjects(first, reg.pk_by_key, reg.register)
+    # After every linking stage: reviewers' earlier decisions win (link_review.py).
+    decisions_apply(subjects)
     facts: Facts = load_facts(subjects)
     classes = [classify(s, facts) for s in subjects]
     with transaction.atomic():
@@ -150,6 +156,13 @@ def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSum
         summary.items_opened, summary.items_existing = open_items(
             subjects, classes, facts, source=f"reconcile:{first:%Y-%m}", actor=actor
         )
+        # 未入户 looks back over earlier months' birth certificates (reconcile_nohukou.py).
+        no_hukou = open_no_hukou(
+            month=first, subjects=subjects, source=f"reconcile:{first:%Y-%m}", actor=actor
+        )
+        if no_hukou:
+            summary.items_opened += no_hukou
+            summary.by_class["no_hukou"] = no_hukou
         run.counts, run.finished_at = summary.counts(), timezone.now()
         run.save(update_fields=["counts", "finished_at"])
         audit_record(

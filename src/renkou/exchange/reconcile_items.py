@@ -13,48 +13,31 @@ from typing import Final
 
 from django.utils.translation import gettext as _
 
+from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, User
 from renkou.exchange import discrepancies as d
 from renkou.exchange.feeds import FEEDS
-from renkou.exchange.reconcile_classes import Facts, Subject
-from renkou.registry.models import Person
+from renkou.exchange.places import Places
+from renkou.exchange.reconcile_classes import Facts, Subject, duplicate_pair
+from renkou.registry.models import DuplicateCandidate, Person
 from renkou.worklists.models import WorkItem
 from renkou.worklists.services import workitem_open
 
 __all__ = ["open_items"]
 
 CHUNK: Final = 2000
-_CODE: Final = re.compile(r"(?<!\d)(\d{12})")
 _WIFE_FIELDS: Final = ("wife_hukou",)
 _PLACE_EXTRA: Final = ("mother_hukou", "mother_residence", "address", "hukou_address")
 
 
-class _Places:
-    """Village lookup by code or by "镇名村名" in an address; the county root as fallback."""
-
-    def __init__(self) -> None:
-        villages = OrgUnit.objects.filter(level=OrgUnit.Level.VILLAGE).select_related("parent")
-        self.by_code = {v.code[:12]: v for v in villages}
-        self.by_label = {(v.parent.name if v.parent else "") + v.name: v for v in villages}
-        root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
-        if root is None:
-            raise OrgUnit.DoesNotExist("no org unit tree")
-        self.root = root
-
+class _Places(Places):
     def unit_of(self, s: Subject) -> OrgUnit:
         row = s.row
         fields = [row.household_code, row.place]
         extra = row.extra
         names = _WIFE_FIELDS if s.side == "wife" else _PLACE_EXTRA
         fields += [str(extra.get(k, "")) for k in names]
-        text = "".join("".join(fields).split())
-        for code in _CODE.findall(text):
-            if code in self.by_code:
-                return self.by_code[code]
-        for label, village in self.by_label.items():
-            if label and label in text:
-                return village
-        return self.root
+        return self.village_in(*fields) or self.root
 
 
 def _title(code: str, s: Subject, person: Person | None) -> str:
@@ -85,30 +68,59 @@ def meeting_due_date(source: str) -> dt.date | None:
     return dt.date(months // 12, months % 12 + 1, 3)
 
 
+def _duplicate_ref(s: Subject, facts: Facts, actor: User | None) -> tuple[int, str] | None:
+    """Open (or find) the registry's DuplicateCandidate for the pair ``s`` shows; the item
+    points to it. None when the pair was already decided."""
+    found = duplicate_pair(s, facts)
+    if found is None:
+        return None
+    (first, second), reason = found
+    candidate, created = DuplicateCandidate.objects.get_or_create(
+        first_id=first, second_id=second, defaults={"reason": reason}
+    )
+    if candidate.status != DuplicateCandidate.Status.OPEN:
+        return None
+    if created:
+        audit_record(
+            action="duplicate.flag", actor=actor, object_type="duplicate",
+            object_id=candidate.pk, detail={"reason": reason, "source": f"feedrow:{s.row.pk}"},
+        )  # fmt: skip
+    return first, f"duplicate:{candidate.pk}"
+
+
 def open_items(
     subjects: list[Subject], classes: list[list[str]], facts: Facts, *, source: str,
     actor: User | None,
 ) -> tuple[int, int]:  # fmt: skip
     """(opened, already open) — an open item of the same kind, person, row and source is
-    left alone, so re-running a month opens nothing twice."""
-    del facts  # the persons are loaded with their units here
+    left alone, so re-running a month opens nothing twice. A 重登 item points to the
+    registry's DuplicateCandidate ("duplicate:<pk>"): one open item per pair."""
     existing: set[tuple[str, int | None, str]] = set(
         WorkItem.objects.filter(
             source=source, status=WorkItem.Status.OPEN, kind__startswith="discrepancy."
         ).values_list("kind", "subject_person_id", "subject_ref")
+    )
+    existing |= set(
+        WorkItem.objects.filter(kind=d.DUPLICATE.kind, status=WorkItem.Status.OPEN).values_list(
+            "kind", "subject_person_id", "subject_ref"
+        )
     )
     persons = _persons(subjects, classes)
     places = _Places() if any(c for c in classes) else None
     opened = kept = 0
     due = meeting_due_date(source)
     for s, codes in zip(subjects, classes, strict=True):
-        person = persons.get(s.person_id) if s.person_id else None
+        pid = s.person_id if s.linked else None
         for code in codes:
-            key: tuple[str, int | None, str] = (
-                d.BY_CODE[code].kind,
-                s.person_id,
-                f"feedrow:{s.row.pk}",
-            )
+            ref = f"feedrow:{s.row.pk}"
+            person = persons.get(pid) if pid else None
+            if code == d.DUPLICATE.code:
+                dup = _duplicate_ref(s, facts, actor)
+                if dup is None:
+                    continue
+                pid, ref = dup
+                person = Person.objects.select_related("org_unit").get(pk=pid)
+            key: tuple[str, int | None, str] = (d.BY_CODE[code].kind, pid, ref)
             if key in existing:
                 kept += 1
                 continue

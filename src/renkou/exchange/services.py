@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,11 +29,12 @@ from renkou.core.intake import (
     IntakeResult,
     Notice,
     RowError,
+    StoredFile,
     intake_store,
     read_table,
     row_errors_store,
 )
-from renkou.core.models import ImportBatch, User
+from renkou.core.models import ImportBatch, ImportRowError, User
 from renkou.exchange.feeds import FEEDS, FeedKind
 from renkou.exchange.feeds.base import FeedRecord, RowRejectedError, finish_keys, normalise_row
 from renkou.exchange.models import FeedBatch, FeedRow
@@ -40,6 +42,8 @@ from renkou.exchange.models import FeedBatch, FeedRow
 __all__ = ["FeedImportResult", "IntakeError", "feed_import", "parse_month"]
 
 BATCH = 1000
+PROGRESS_EVERY = 1000
+Progress = Callable[[int], None]
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -73,8 +77,9 @@ def parse_month(month: str | dt.date) -> dt.date:
 
 
 def _read(
-    feed: FeedKind, path: Path, fmt: str, mapping: dict[str, str] | None
-) -> tuple[list[FeedRecord], list[RowError], list[Notice], int]:
+    feed: FeedKind, path: Path, fmt: str, mapping: dict[str, str] | None,
+    progress: Progress | None = None,
+) -> tuple[list[FeedRecord], list[RowError], list[Notice], int]:  # fmt: skip
     table = read_table(path=path, fmt=fmt, spec=feed.spec, mapping=mapping)  # type: ignore[arg-type]
     today = timezone.localdate()
     records: list[FeedRecord] = []
@@ -83,6 +88,8 @@ def _read(
     total = 0
     for row in table.rows:
         total += 1
+        if progress is not None and total % PROGRESS_EVERY == 0:
+            progress(total)
         if row.errors:
             errors.extend(row.errors)
             continue
@@ -196,13 +203,29 @@ def feed_import(
     mapping: dict[str, str] | None = None,
     accept_valid: bool = False,
     dry_run: bool = False,
+    file_name: str | None = None,
+    progress: Progress | None = None,
+    stored: StoredFile | None = None,
 ) -> FeedImportResult:
     """Import one department feed file for a month; raises IntakeError when the whole
-    file is refused (unknown kind, bad month, wrong type, missing required column)."""
+    file is refused (unknown kind, bad month, wrong type, missing required column).
+
+    ``file_name`` is the name the file came with (a web upload's temporary file has
+    another); ``progress`` is called with the rows read so far every 1000 rows.
+
+    ``stored`` is a file the web already stored (a STAGED batch from ``intake_store``):
+    a dry run of it leaves it STAGED, to be applied later, and each pass replaces the
+    batch's row errors instead of adding to them."""
     started = time.perf_counter()
     feed, first = _feed(kind), parse_month(month)
     label = f"{first:%Y-%m}"
-    stored = intake_store(path=Path(path), kind=feed.spec.kind, actor=actor, period=label)
+    staged = stored is not None
+    if stored is None:
+        stored = intake_store(
+            path=Path(path), kind=feed.spec.kind, actor=actor, period=label, file_name=file_name
+        )
+    elif stored.batch.status != ImportBatch.Status.STAGED or stored.batch.period != label:
+        raise IntakeError("该文件已处理过或月份不符，请重新上传。")
     batch = stored.batch
     if stored.duplicate_of is not None:
         return FeedImportResult(
@@ -210,11 +233,14 @@ def feed_import(
             rows_total=batch.rows_total, unchanged=batch.rows_total,
         )  # fmt: skip
     try:
-        records, errors, notices, total = _read(feed, stored.path, stored.format, mapping)
+        records, errors, notices, total = _read(feed, stored.path, stored.format, mapping, progress)
     except IntakeError:
-        batch.status = ImportBatch.Status.REJECTED
-        batch.save(update_fields=["status"])
+        if not staged:
+            batch.status = ImportBatch.Status.REJECTED
+            batch.save(update_fields=["status"])
         raise
+    if staged:
+        ImportRowError.objects.filter(batch=batch).delete()
     result = FeedImportResult(
         status="dry_run",
         kind=kind,
@@ -230,7 +256,8 @@ def feed_import(
     result.withdrawn, result.unchanged = len(diff.withdrawn), diff.unchanged
     if dry_run or (errors and not accept_valid):
         result.status = "dry_run" if dry_run else "rejected"
-        batch.status = ImportBatch.Status.REJECTED
+        keep = staged and dry_run
+        batch.status = ImportBatch.Status.STAGED if keep else ImportBatch.Status.REJECTED
         batch.save()
         result.error_report = row_errors_store(batch=batch, errors=errors)
     else:

@@ -6,3 +6,6 @@ class ProgrammesConfig(AppConfig):
     name = "renkou.programmes"
     label = "programmes"
     verbose_name = _("服务项目")
+
+    def ready(self) -> None:
+        from renkou.programmes import workkinds  # noqa: F401 - registers the work-item kinds

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from renkou.core.audit import audit_record
 from renkou.core.models import User
@@ -19,6 +20,15 @@ from renkou.worklists.kinds import get_kind
 from renkou.worklists.models import SavedFilter, WorkItem
 
 MAX_SAVED_FILTERS = 30
+
+
+# Sort keys of the list: (label, ORDER BY). Every ordering ends in the primary key so
+# pages never overlap; the first columns are served by the item indexes.
+SORTS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "due": (gettext_lazy("按期限"), ("status", "due_date", "id")),
+    "opened": (gettext_lazy("按挂账时间（新的在前）"), ("status", "-opened_at", "-id")),
+    "village": (gettext_lazy("按村居"), ("org_unit__code", "status", "due_date", "id")),
+}
 
 
 def _digits(value: str) -> int | None:
@@ -34,12 +44,14 @@ class ItemFilter:
     overdue: bool = False
     village: int | None = None
     assignee: str = ""  # "", "none", or a user pk
+    sort: str = "due"
 
     @classmethod
     def parse(cls, data: QueryDict | dict[str, str]) -> ItemFilter:
         kind = str(data.get("kind", ""))
         status = str(data.get("status", WorkItem.Status.OPEN))
         assignee = str(data.get("assignee", ""))
+        sort = str(data.get("sort", "due"))
         if assignee != "none":
             assignee = str(_digits(assignee) or "")
         return cls(
@@ -48,6 +60,7 @@ class ItemFilter:
             overdue=data.get("overdue") == "1",
             village=_digits(str(data.get("village", ""))),
             assignee=assignee,
+            sort=sort if sort in SORTS else "due",
         )
 
     def apply(self, qs: QuerySet[WorkItem], *, today: dt.date) -> QuerySet[WorkItem]:
@@ -66,6 +79,9 @@ class ItemFilter:
             qs = qs.filter(assignee_id=int(self.assignee))
         return qs
 
+    def ordering(self) -> tuple[str, ...]:
+        return SORTS[self.sort][1]
+
     def to_query(self) -> str:
         """The canonical query string (what a saved filter stores)."""
         pairs = {
@@ -74,6 +90,7 @@ class ItemFilter:
             "overdue": "1" if self.overdue else "",
             "village": str(self.village or ""),
             "assignee": self.assignee,
+            "sort": "" if self.sort == "due" else self.sort,
         }
         return urlencode({k: v for k, v in pairs.items() if v})
 

@@ -65,6 +65,26 @@ class BulkAssignForm(forms.Form):
         assignee.queryset = assignees
 
 
+class AssignForm(BulkAssignForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RefuseExemptionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("不予免办理由"), max_length=2000, widget=forms.Textarea(attrs=_TEXT)
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ApproveExemptionForm(forms.Form):
+    note = forms.CharField(label=_("审批意见"), max_length=2000, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("佐证材料（照片或 PDF）"))
+
+
 class ReviewForm(forms.Form):
     township = forms.IntegerField(required=False)
     title = forms.CharField(label=_("标题"), max_length=200)

@@ -21,17 +21,33 @@ class WorkKind:
     code: str
     label: str | Promise
     allowed_outcomes: frozenset[str]
+    # subject_ref → the URL of the page that works the item's subject (or None).
+    subject_link: Callable[[str], str | None] | None = None
+    subject_link_label: str | Promise = ""
 
 
 _KINDS: dict[str, WorkKind] = {}
 
 
-def register_kind(*, code: str, label: str | Promise, allowed_outcomes: frozenset[str]) -> WorkKind:
+def register_kind(
+    *,
+    code: str,
+    label: str | Promise,
+    allowed_outcomes: frozenset[str],
+    subject_link: Callable[[str], str | None] | None = None,
+    subject_link_label: str | Promise = "",
+) -> WorkKind:
     """Add a kind (idempotent for an identical definition; a clash is a programming error)."""
     unknown = allowed_outcomes - set(Outcome.values)
     if unknown:
         raise ValueError(f"unknown outcomes for kind {code!r}: {sorted(unknown)}")
-    kind = WorkKind(code=code, label=label, allowed_outcomes=frozenset(allowed_outcomes))
+    kind = WorkKind(
+        code=code,
+        label=label,
+        allowed_outcomes=frozenset(allowed_outcomes),
+        subject_link=subject_link,
+        subject_link_label=subject_link_label,
+    )
     existing = _KINDS.get(code)
     if existing is not None and existing != kind:
         raise ValueError(f"work kind {code!r} registered twice with different definitions")

@@ -65,6 +65,7 @@ class WorkItem(models.Model):
             models.Index(fields=["org_unit", "status", "kind"], name="workitem_unit_status_idx"),
             models.Index(fields=["assignee", "status"], name="workitem_assignee_idx"),
             models.Index(fields=["status", "due_date"], name="workitem_due_idx"),
+            models.Index(fields=["status", "opened_at"], name="workitem_opened_idx"),
             # Items opened together from one source (a campaign's frozen list): its
             # coverage is an index-only GROUP BY over these columns.
             models.Index(
@@ -82,6 +83,23 @@ class WorkItem(models.Model):
 
         return kind_label(self.kind)
 
+    @property
+    def subject_link(self) -> str | None:
+        """The page of another app that works this item's subject_ref, if its kind has one."""
+        from renkou.worklists.kinds import get_kind
+
+        kind = get_kind(self.kind)
+        if kind is None or kind.subject_link is None or not self.subject_ref:
+            return None
+        return kind.subject_link(self.subject_ref)
+
+    @property
+    def subject_link_label(self) -> str:
+        from renkou.worklists.kinds import get_kind
+
+        kind = get_kind(self.kind)
+        return str(kind.subject_link_label) if kind is not None else ""
+
 
 ACTION_LABELS = {
     "opened": _("挂账"),
@@ -91,6 +109,8 @@ ACTION_LABELS = {
     "exemption_requested": _("申请免办"),
     "reopened": _("重新挂账"),
     "escalated": _("超期上报乡镇"),
+    "attachment": _("上传佐证材料"),
+    "exemption_refused": _("免办申请未批准"),
     "redated": _("调整期限"),
 }
 
@@ -151,6 +171,33 @@ class SavedFilter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "name"], name="savedfilter_user_name_unique")
         ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attachment(models.Model):
+    """A file of evidence for an item (a photo of a signed form, a scanned certificate).
+
+    The content is sealed with the data key in the database (it is personal data), so
+    it is covered by backups, key rotation and the item's scope; never a public URL.
+    """
+
+    item = models.ForeignKey(WorkItem, on_delete=models.PROTECT, related_name="attachments")
+    name = models.CharField(_("文件名"), max_length=100)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    content_cipher = models.BinaryField()
+    uploaded_at = models.DateTimeField(_("上传时间"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return self.name

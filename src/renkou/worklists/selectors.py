@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from renkou.core.models import OrgUnit, Role
 from renkou.core.scoping import scope_filter
-from renkou.worklists.models import DispatchReview, SavedFilter, WorkItem
+from renkou.worklists.models import Attachment, DispatchReview, SavedFilter, WorkItem
 
 
 def workitem_queryset_for_user(*, user: Any) -> QuerySet[WorkItem]:
@@ -40,6 +40,20 @@ def workitem_get_for_user(*, user: Any, pk: int) -> WorkItem:
         "closed_by",
     )
     return get_object_or_404(rows, pk=pk)
+
+
+def attachment_get_for_user(*, user: Any, pk: int) -> Attachment:
+    """An evidence file of an item in the user's subtree, or 404."""
+    rows = scope_filter(Attachment.objects.all(), user, unit_field="item__org_unit")
+    return get_object_or_404(rows, pk=pk)
+
+
+def exemption_requests(*, user: Any) -> QuerySet[WorkItem]:
+    """Open items whose officer asked for an exemption, the nearest deadline first."""
+    rows = workitem_queryset_for_user(user=user).filter(
+        status=WorkItem.Status.OPEN, exemption_requested=True
+    )
+    return rows.select_related("org_unit", "assignee", "subject_person").order_by("due_date", "id")
 
 
 def my_items(*, user: Any) -> QuerySet[WorkItem]:

@@ -286,6 +286,24 @@ def workitem_request_exemption(
     return item
 
 
+def workitem_refuse_exemption(
+    *, item: WorkItem, reason: str, actor: User, expected_version: int
+) -> WorkItem:
+    """The township does not approve a requested exemption: the item stays open and the
+    request is cleared, with the reason in the history for the officer."""
+    _require(actor, Cap.ASSIGN_WORK)
+    _require_scope(actor, item.org_unit)
+    if item.status != WorkItem.Status.OPEN or not item.exemption_requested:
+        raise ValidationError(_("该事项没有待审批的免办申请。"))
+    if not reason.strip():
+        raise ValidationError(_("请写明不予免办的理由。"))
+    with transaction.atomic():
+        item.exemption_requested, item.exemption_reason = False, ""
+        _guarded_save(item, expected_version, ["exemption_requested", "exemption_reason"])
+        _record(item, action="exemption_refused", actor=actor, note=reason.strip())
+    return item
+
+
 def workitem_reopen(
     *, item: WorkItem, reason: str, actor: User, expected_version: int | None = None
 ) -> WorkItem:

@@ -19,6 +19,12 @@ urlpatterns: list[URLPattern] = [
     path("items/<int:pk>/close/", items.item_close, name="item_close"),
     path("items/<int:pk>/exempt/", items.item_exempt_request, name="item_exempt_request"),
     path("items/<int:pk>/reopen/", items.item_reopen, name="item_reopen"),
+    path("items/<int:pk>/assign/", items.item_assign, name="item_assign"),
+    path("items/<int:pk>/exempt/approve/", items.item_exempt_approve, name="item_exempt_approve"),
+    path("items/<int:pk>/exempt/refuse/", items.item_exempt_refuse, name="item_exempt_refuse"),
+    path("items/<int:pk>/attachments/", items.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:pk>/", items.attachment_download, name="attachment_download"),
+    path("exemptions/", lists.exemption_list, name="exemption_list"),
     path("filters/<int:pk>/delete/", lists.filter_delete, name="filter_delete"),
     path("reviews/", reviews.review_list, name="review_list"),
     path("reviews/new/", reviews.review_new, name="review_new"),
@@ -36,6 +42,13 @@ ACCESS: dict[str, Rule] = {
     "worklists:item_exempt_request": Rule(roles=BUSINESS_ROLES, obj="workitem", method="POST"),
     # Reopening a closed item is a township decision.
     "worklists:item_reopen": Rule(roles=TOWNSHIP_UP, obj="workitem", method="POST"),
+    "worklists:item_assign": Rule(roles=TOWNSHIP_UP, obj="workitem", method="POST"),
+    # Exemptions are approved or refused by the township (免办审批).
+    "worklists:item_exempt_approve": Rule(roles=TOWNSHIP_UP, obj="workitem", method="POST"),
+    "worklists:item_exempt_refuse": Rule(roles=TOWNSHIP_UP, obj="workitem", method="POST"),
+    "worklists:exemption_list": Rule(roles=TOWNSHIP_UP),
+    "worklists:attachment_upload": Rule(roles=BUSINESS_ROLES, obj="workitem", method="POST"),
+    "worklists:attachment_download": Rule(roles=BUSINESS_ROLES, obj="attachment"),
     # Any business user may delete their own saved filters; others' in scope are refused.
     "worklists:filter_delete": Rule(roles=BUSINESS_ROLES, obj="savedfilter", method="POST"),
     "worklists:review_list": Rule(roles=TOWNSHIP_UP),

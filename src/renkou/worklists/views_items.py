@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import cast
 
@@ -16,17 +17,35 @@ from django.views.decorators.http import require_GET, require_POST
 from renkou.core.audit import audit_record
 from renkou.core.models import User
 from renkou.core.roles import Cap, has_cap, requires
-from renkou.worklists.forms import CloseForm, ExemptRequestForm, NoteForm, ReopenForm
+from renkou.worklists.evidence import attachment_add, attachment_content
+from renkou.worklists.forms import (
+    ApproveExemptionForm,
+    AssignForm,
+    AttachmentForm,
+    CloseForm,
+    ExemptRequestForm,
+    NoteForm,
+    RefuseExemptionForm,
+    ReopenForm,
+)
 from renkou.worklists.kinds import item_origin
 from renkou.worklists.models import WorkItem
-from renkou.worklists.selectors import is_overdue, workitem_get_for_user
+from renkou.worklists.outcomes import Outcome
+from renkou.worklists.selectors import (
+    attachment_get_for_user,
+    is_overdue,
+    workitem_get_for_user,
+)
 from renkou.worklists.services import (
     ConflictError,
+    workitem_assign,
     workitem_close,
     workitem_note,
+    workitem_refuse_exemption,
     workitem_reopen,
     workitem_request_exemption,
 )
+from renkou.worklists.views_lists import assignable_users
 
 
 def _user(request: HttpRequest) -> User:
@@ -40,6 +59,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = workitem_get_for_user(user=user, pk=pk)
     audit_record(action="workitem.view", request=request, object_type="workitem", object_id=pk)
     version = {"version": item.version}
+    can_assign = has_cap(user, Cap.ASSIGN_WORK)
     context = {
         "item": item,
         "overdue": is_overdue(item),
@@ -48,7 +68,15 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "close_form": CloseForm(initial=version, item=item, user=user),
         "exempt_form": ExemptRequestForm(initial=version),
         "reopen_form": ReopenForm(),
-        "can_assign": has_cap(user, Cap.ASSIGN_WORK),
+        "can_assign": can_assign,
+        "assign_form": AssignForm(
+            initial={**version, "assignee": item.assignee_id, "due_date": item.due_date},
+            assignees=assignable_users(user) if can_assign else User.objects.none(),
+        ),
+        "approve_form": ApproveExemptionForm(initial=version),
+        "refuse_form": RefuseExemptionForm(initial=version),
+        "attachment_form": AttachmentForm(),
+        "attachments": item.attachments.select_related("uploaded_by"),
         "origin": item_origin(item.source, user),
     }
     return render(request, "worklists/item_detail.html", context)
@@ -57,24 +85,32 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _step(
     request: HttpRequest, pk: int, form_class: type[forms.Form], act: Callable[..., object]
 ) -> HttpResponse:
-    """Validate the form, run the service, report the outcome as a message."""
+    """Validate the form, run the service, report the outcome as a message; back to the
+    item's page (or to the exemption queue the decision was taken from)."""
     user = _user(request)
     item = workitem_get_for_user(user=user, pk=pk)
+    back = (
+        redirect("worklists:exemption_list")
+        if request.POST.get("back") == "exemptions"
+        else redirect("worklists:item_detail", pk=item.pk)
+    )
     if form_class is CloseForm:
         form: forms.Form = CloseForm(request.POST, item=item, user=user)
+    elif form_class is AssignForm:
+        form = AssignForm(request.POST, assignees=assignable_users(user))
     else:
         form = form_class(request.POST)
     if not form.is_valid():
         errors = [str(e) for field in form.errors.values() for e in field]
         messages.error(request, _("提交的内容不完整：") + "；".join(errors))
-        return redirect("worklists:item_detail", pk=item.pk)
+        return back
     try:
         act(item=item, actor=user, **form.cleaned_data)
     except (ValidationError, PermissionDenied, ConflictError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
         messages.success(request, _("已保存。"))
-    return redirect("worklists:item_detail", pk=item.pk)
+    return back
 
 
 def _close(*, item: WorkItem, actor: User, version: int, **data: str) -> None:
@@ -90,6 +126,88 @@ def _close(*, item: WorkItem, actor: User, version: int, **data: str) -> None:
 
 def _exempt(*, item: WorkItem, actor: User, version: int, reason: str) -> None:
     workitem_request_exemption(item=item, actor=actor, expected_version=version, reason=reason)
+
+
+def _assign(*, item: WorkItem, actor: User, version: int, **data: object) -> None:
+    workitem_assign(
+        item=item,
+        actor=actor,
+        expected_version=version,
+        assignee=cast(User, data["assignee"]),
+        due_date=cast("dt.date | None", data["due_date"]),
+    )
+
+
+def _approve(*, item: WorkItem, actor: User, version: int, note: str) -> None:
+    # Approving is closing as exempt; the officer's reason stays on the item.
+    workitem_close(
+        item=item,
+        actor=actor,
+        expected_version=version,
+        outcome=Outcome.EXEMPT,
+        evidence="",
+        note=note or item.exemption_reason,
+    )
+
+
+def _refuse(*, item: WorkItem, actor: User, version: int, reason: str) -> None:
+    workitem_refuse_exemption(item=item, actor=actor, expected_version=version, reason=reason)
+
+
+@require_POST
+@requires(Cap.ASSIGN_WORK)
+def item_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, AssignForm, _assign)
+
+
+@require_POST
+@requires(Cap.ASSIGN_WORK)
+def item_exempt_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, ApproveExemptionForm, _approve)
+
+
+@require_POST
+@requires(Cap.ASSIGN_WORK)
+def item_exempt_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, RefuseExemptionForm, _refuse)
+
+
+@require_POST
+@requires(Cap.WORK_ITEMS)
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    item = workitem_get_for_user(user=user, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的文件。"))
+        return redirect("worklists:item_detail", pk=item.pk)
+    try:
+        attachment_add(item=item, upload=form.cleaned_data["file"], actor=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("材料已上传。"))
+    return redirect("worklists:item_detail", pk=item.pk)
+
+
+@require_GET
+@requires(Cap.WORK_ITEMS)
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = attachment_get_for_user(user=_user(request), pk=pk)
+    audit_record(
+        action="workitem.attachment_view",
+        request=request,
+        object_type="workitem",
+        object_id=attachment.item_id,
+        detail={"attachment": attachment.pk},
+    )
+    response = HttpResponse(attachment_content(attachment), content_type=attachment.content_type)
+    # Shown inline (a photo on a phone), never sniffed into something else.
+    response["Content-Disposition"] = f'inline; filename="evidence-{attachment.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

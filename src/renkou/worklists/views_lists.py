@@ -19,12 +19,13 @@ from renkou.core.access import BUSINESS_ROLES
 from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap, requires
-from renkou.worklists.filters import ItemFilter, saved_filter_delete, saved_filter_save
+from renkou.worklists.filters import SORTS, ItemFilter, saved_filter_delete, saved_filter_save
 from renkou.worklists.forms import BulkAssignForm, SaveFilterForm
 from renkou.worklists.kinds import all_kinds
 from renkou.worklists.models import WorkItem
 from renkou.worklists.selectors import (
     board_counts,
+    exemption_requests,
     my_items,
     saved_filter_get_for_user,
     saved_filters_for_user,
@@ -119,7 +120,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     flt = ItemFilter.parse(request.GET)
     rows = workitem_listing(flt.apply(workitem_queryset_for_user(user=user), today=today))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows.order_by(*flt.ordering()), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(
         action="workitem.list",
         request=request,
@@ -133,6 +134,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         "today": today,
         "kinds": all_kinds(),
         "statuses": WorkItem.Status.choices,
+        "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
         "villages": _villages(user),
         "saved": saved_filters_for_user(user=user),
         "can_assign": can_assign,
@@ -140,6 +142,16 @@ def item_list(request: HttpRequest) -> HttpResponse:
     }
     template = "worklists/_item_rows.html" if request.headers.get("HX-Request") else None
     return render(request, template or "worklists/item_list.html", context)
+
+
+@require_GET
+@requires(Cap.ASSIGN_WORK)
+def exemption_list(request: HttpRequest) -> HttpResponse:
+    """The township's queue of exemption requests (免办审批), each approved or refused."""
+    rows = exemption_requests(user=_user(request))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(action="workitem.exemptions", request=request, detail={"page": page.number})
+    return render(request, "worklists/exemption_list.html", {"page": page})
 
 
 @require_POST

@@ -26,17 +26,20 @@ from renkou.core.intake.report import row_errors_store, write_error_report
 from renkou.core.intake.result import IntakeResult
 from renkou.core.intake.table import (
     ColumnSpec,
+    HeaderReport,
     Notice,
     Row,
     RowError,
     Table,
     TableSpec,
+    inspect_headers,
     parse_mapping,
     read_table,
 )
 
 __all__ = [
     "ColumnSpec",
+    "HeaderReport",
     "IntakeError",
     "IntakeResult",
     "Notice",
@@ -46,6 +49,7 @@ __all__ = [
     "Table",
     "TableSpec",
     "check_file",
+    "inspect_headers",
     "intake_store",
     "parse_mapping",
     "read_table",

@@ -254,3 +254,56 @@ def read_table(
 
     table.rows = chained()
     return table
+
+
+@dataclass
+class HeaderReport:
+    """What a file's header row says, before any row is read (the import preview)."""
+
+    sheet: str = ""
+    row: int = 0
+    recognised: dict[str, str] = field(default_factory=dict)  # header as found → field
+    unknown: list[str] = field(default_factory=list)  # headers no column claims
+    missing: list[str] = field(default_factory=list)  # required fields not found
+
+
+def inspect_headers(
+    *, path: Path, fmt: FileFormat, spec: TableSpec, mapping: dict[str, str] | None = None
+) -> HeaderReport:
+    """The first sheet's header row as :func:`read_table` would find it (or, when fewer
+    than two headers are known, the first row with text), its recognised and unknown
+    headers and the required columns it lacks — for mapping unknown headers by hand."""
+    index = _alias_index(spec, mapping or {})
+    book = open_workbook(path, fmt)
+    report = HeaderReport()
+    for sheet in book.sheets:
+        head: list[tuple[int, list[Cell]]] = []
+        for item in sheet.rows:
+            head.append(item)
+            if len(head) >= HEADER_SCAN_ROWS:
+                break
+        if not head:
+            continue
+        found = _find_header(head, index)
+        if found is not None:
+            position = found[1] - 1
+            while position > 0 and not _matches(head[position][1], index):
+                position -= 1
+        else:
+            texts = [i for i, (_, cells) in enumerate(head) if sum(1 for c in cells if c) >= 2]
+            position = texts[0] if texts else 0
+        number, cells = head[position]
+        matched = _matches(cells, index)
+        report.sheet, report.row = sheet.name, number
+        for col, cell in enumerate(cells):
+            text = str(cell).strip() if cell not in (None, "") else ""
+            if not text:
+                continue
+            if col in matched:
+                report.recognised[text] = matched[col]
+            else:
+                report.unknown.append(text[:50])
+        fields = set(matched.values())
+        report.missing = [c.field for c in spec.columns if c.required and c.field not in fields]
+        break
+    return report

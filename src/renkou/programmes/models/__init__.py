@@ -10,5 +10,39 @@ from renkou.programmes.models.campaigns import (
     MopUpRound,
     Residence,
 )
+from renkou.programmes.models.contraception import (
+    ContraceptiveService,
+    Method,
+    Supply,
+    SupplyHandout,
+)
+from renkou.programmes.models.nfpcp import (
+    CounsellingClass,
+    NfpcpCheck,
+    NfpcpResult,
+    NfpcpSlipCounter,
+    NfpcpTargets,
+    OutcomeType,
+    RiskFactor,
+    RiskLevel,
+)
 
-__all__ = ["Campaign", "CampaignTarget", "CoverageSnapshot", "MopUpRound", "Residence"]
+__all__ = [
+    "Campaign",
+    "CampaignTarget",
+    "ContraceptiveService",
+    "CounsellingClass",
+    "CoverageSnapshot",
+    "Method",
+    "MopUpRound",
+    "NfpcpCheck",
+    "NfpcpResult",
+    "NfpcpSlipCounter",
+    "NfpcpTargets",
+    "OutcomeType",
+    "Residence",
+    "RiskFactor",
+    "RiskLevel",
+    "Supply",
+    "SupplyHandout",
+]

@@ -10,31 +10,39 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkou.benchmarks.linkage import run_linkage_bench
 from renkou.benchmarks.search import run_search_bench
+from renkou.benchmarks.worklists import run_worklist_bench
+
+
+def _http_options(parser: CommandParser, *, sample_help: str) -> None:
+    parser.add_argument("--users", type=int, default=20, help="concurrent users (20)")
+    parser.add_argument("--requests", type=int, default=2000, help="total requests (2000)")
+    parser.add_argument("--sample", type=int, default=300, help=sample_help)
+    parser.add_argument("--seed", type=int, default=1, help="sampling seed")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+    parser.add_argument(
+        "--think-ms",
+        type=int,
+        default=0,
+        help="pause of each user between requests (0: a closed loop at full load)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 class Command(BaseCommand):
     help = (
         "性能测试。search：在当前数据库上用 gunicorn 和并发用户测人员查询（身份证号、姓名、"
-        "拼音、户编号）的延迟分位数。Runs against the configured database; import or seed a "
-        "register first."
+        "拼音、户编号）的延迟分位数；worklists：挂账事项列表（筛选、排序、翻页）、看板、"
+        "我的待办和事项详情的延迟分位数；linkage：在模拟县上比较匹配方法。Runs against the "
+        "configured database; import or seed a register first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="bench", required=True)
         search = sub.add_parser("search", help="person search latency over HTTP")
-        search.add_argument("--users", type=int, default=20, help="concurrent users (20)")
-        search.add_argument("--requests", type=int, default=2000, help="total requests (2000)")
-        search.add_argument("--sample", type=int, default=300, help="persons sampled (300)")
-        search.add_argument("--seed", type=int, default=1, help="sampling seed")
-        search.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-        search.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
-        search.add_argument(
-            "--think-ms",
-            type=int,
-            default=0,
-            help="pause of each user between requests (0: a closed loop at full load)",
-        )
-        search.add_argument("--json", action="store_true", help="print the result as JSON")
+        _http_options(search, sample_help="persons sampled (300)")
+        worklists = sub.add_parser("worklists", help="worklist pages latency over HTTP")
+        _http_options(worklists, sample_help="probe rounds of 7 pages (300)")
         linkage = sub.add_parser("linkage", help="record linkage on a synthetic county")
         linkage.add_argument("--people", type=int, required=True, help="county size")
         linkage.add_argument("--noise", type=float, default=1.0, help="noise factor (1 or 3)")
@@ -49,8 +57,9 @@ class Command(BaseCommand):
             return
         if options["users"] < 1 or options["requests"] < 1 or options["sample"] < 1:
             raise CommandError("--users, --requests and --sample must be positive")
+        run = run_search_bench if options["bench"] == "search" else run_worklist_bench
         try:
-            result = run_search_bench(
+            result = run(
                 users=options["users"],
                 requests=options["requests"],
                 sample=options["sample"],
@@ -63,21 +72,25 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
-            return
-        self.stdout.write(
-            f"{result['database']}, {result['persons']} persons, {result['users']} users, "
-            f"{result['requests']} requests in {result['wall_s']} s ({result['server']}, "
-            f"think {result['think_ms']} ms, {result['throughput_rps']} req/s)"
-        )
-        by_kind: dict[str, dict[str, float]] = result["by_kind"]  # type: ignore[assignment]
-        for kind, stats in {"all": result["all"], **by_kind}.items():
-            assert isinstance(stats, dict)
-            self.stdout.write(
-                f"  {kind:10s} p50 {stats['p50_ms']:7.1f} ms  p95 {stats['p95_ms']:7.1f} ms"
-                f"  p99 {stats['p99_ms']:7.1f} ms  (n={int(stats['n'])})"
-            )
+        else:
+            self._print_http(result)
         if result["errors"]:
             raise CommandError(f"{result['errors']} requests failed: {result['first_errors']}")
+
+    def _print_http(self, result: dict[str, Any]) -> None:
+        items = f", {result['open_items']} open items" if "open_items" in result else ""
+        self.stdout.write(
+            f"{result['database']}, {result['persons']} persons{items}, {result['users']} "
+            f"users, {result['requests']} requests in {result['wall_s']} s "
+            f"({result['server']}, think {result['think_ms']} ms, "
+            f"{result['throughput_rps']} req/s)"
+        )
+        by_kind: dict[str, dict[str, float]] = result["by_kind"]
+        for kind, stats in {"all": result["all"], **by_kind}.items():
+            self.stdout.write(
+                f"  {kind:14s} p50 {stats['p50_ms']:7.1f} ms  p95 {stats['p95_ms']:7.1f} ms"
+                f"  p99 {stats['p99_ms']:7.1f} ms  (n={int(stats['n'])})"
+            )
 
     def _linkage(self, options: dict[str, Any]) -> None:
         if options["people"] < 100 or options["repeat"] < 1 or options["noise"] < 0:

@@ -67,13 +67,16 @@ class Command(BaseCommand):
     help = (
         "导入文件。--kind register：全员人口个案（旧系统迁移格式，CSV/XLSX/XLS）；"
         "--kind orgunits：组织机构 orgunits.csv；--kind police|birth_cert|marriage|pupil："
-        "部门月度数据（须加 --month YYYY-MM）。默认整文件原子导入：任一行有错则不导入任何行；"
+        "部门月度数据（须加 --month YYYY-MM）；--kind nfpcp_results：县级服务中心的"
+        "孕前优生健康检查结果。默认整文件原子导入：任一行有错则不导入任何行；"
         "--accept-valid 导入正确的行并报告错误行。同一文件重复导入不做任何改动。"
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path, help="要导入的文件")
-        parser.add_argument("--kind", choices=["register", "orgunits", *FEEDS], default="register")
+        parser.add_argument(
+            "--kind", choices=["register", "orgunits", "nfpcp_results", *FEEDS], default="register"
+        )
         parser.add_argument("--month", default="", metavar="YYYY-MM", help="部门数据所属月份")
         parser.add_argument(
             "--map", action="append", default=[], metavar="表头=字段",
@@ -92,6 +95,9 @@ class Command(BaseCommand):
             return
         if options["kind"] in FEEDS:
             self._feed(path, options)
+            return
+        if options["kind"] == "nfpcp_results":
+            self._nfpcp(path, options)
             return
         try:
             result = register_import(
@@ -123,6 +129,45 @@ class Command(BaseCommand):
         except IntakeError as exc:
             raise CommandError(str(exc)) from exc
         self._feed_report(result, as_json=options["json"])
+        if result.status == "rejected" or (result.rows_error and not options["dry_run"]):
+            raise CommandError(f"有 {result.rows_error} 行被拒绝，错误报告：{result.error_report}")
+
+    def _nfpcp(self, path: Path, options: dict[str, Any]) -> None:
+        # The programmes app owns this kind; imported here so `registry` stays importable alone.
+        from renkou.programmes.nfpcp.importer import nfpcp_results_import
+
+        try:
+            result = nfpcp_results_import(
+                path=path,
+                actor=None,
+                mapping=parse_mapping(options["map"]),
+                dry_run=options["dry_run"],
+                accept_valid=options["accept_valid"],
+            )
+        except IntakeError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["json"]:
+            summary = {
+                "status": result.status, "kind": "nfpcp_results", "batch_id": result.batch_id,
+                "rows_total": result.rows_total, "rows_error": result.rows_error,
+                "created": result.created, "updated": result.updated,
+                "unchanged": result.unchanged, "seconds": result.seconds,
+                "error_report": result.error_report,
+                "errors": [
+                    {"sheet": e.sheet, "row": e.row, "column": e.column, "raw": e.raw,
+                     "reason": e.reason}
+                    for e in result.errors[:MAX_PRINTED_ERRORS]
+                ],
+            }  # fmt: skip
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+        else:
+            self.stdout.write(
+                f"批次 {result.batch_id}（孕前检查结果）：{result.status}；"
+                f"共 {result.rows_total} 行，"
+                f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}，"
+                f"错误 {result.rows_error}；用时 {result.seconds} 秒。"
+            )
+            self._print_problems(result.notices, result.errors, result.error_report)
         if result.status == "rejected" or (result.rows_error and not options["dry_run"]):
             raise CommandError(f"有 {result.rows_error} 行被拒绝，错误报告：{result.error_report}")
 

@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import subprocess
 import sys
 import time
 from argparse import ArgumentParser
@@ -186,4 +187,8 @@ class Command(BaseCommand):
         ]
         self.stdout.write(f"服务地址：http://127.0.0.1:{port}/")
         sys.stdout.flush()
+        # The background worker (uploads, comparisons) runs beside the server, in the same
+        # process group, so Ctrl+C in the terminal stops both.
+        worker = [sys.executable, "-m", "renkou", "db_worker", "--interval", "1"]
+        subprocess.Popen(worker)  # noqa: S603 - fixed argv
         os.execv(argv[0], argv)  # noqa: S606 - fixed argv, replaces this process with the server

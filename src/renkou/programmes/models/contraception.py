@@ -1,0 +1,86 @@
+"""Voluntary contraceptive services (避孕节育服务), given only at a person's request.
+
+No targets on individuals, no required method, no coercive fields: a service row says
+what the person asked for and received, and that they consented.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Method(models.TextChoices):
+    COUNSELLING = "counselling", _("咨询指导")
+    CONDOM = "condom", _("避孕套")
+    ORAL = "oral", _("口服避孕药")
+    EMERGENCY = "emergency", _("紧急避孕药")
+    INJECTABLE = "injectable", _("避孕针")
+    TOPICAL = "topical", _("外用避孕药")
+    IUD_INSERT = "iud_insert", _("放置宫内节育器")
+    IUD_REMOVE = "iud_remove", _("取出宫内节育器")
+    IMPLANT_INSERT = "implant_insert", _("皮下埋植")
+    IMPLANT_REMOVE = "implant_remove", _("取出皮下埋植")
+    OTHER = "other", _("其他")
+
+
+class Supply(models.TextChoices):
+    CONDOM = "condom", _("避孕套")
+    ORAL = "oral", _("口服避孕药")
+    EMERGENCY = "emergency", _("紧急避孕药")
+    TOPICAL = "topical", _("外用避孕药")
+    OTHER = "other", _("其他")
+
+
+class ContraceptiveService(models.Model):
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(
+        "core.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("村居")
+    )
+    method = models.CharField(_("服务项目"), max_length=20, choices=Method.choices)
+    service_date = models.DateField(_("服务日期"))
+    provider = models.CharField(_("服务机构/人员"), max_length=100)
+    consent = models.BooleanField(_("本人知情自愿"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    followup_due = models.DateField(_("随访日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("避孕节育服务")
+        verbose_name_plural = _("避孕节育服务")
+        ordering = ["-service_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.method}"
+
+
+class SupplyHandout(models.Model):
+    """One line of a village's ledger of free contraceptive supplies (避孕药具发放台账)."""
+
+    org_unit = models.ForeignKey(
+        "core.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("村居")
+    )
+    handed_on = models.DateField(_("发放日期"))
+    supply = models.CharField(_("药具"), max_length=12, choices=Supply.choices)
+    quantity = models.PositiveIntegerField(_("数量"))
+    # Optional: supplies are often taken anonymously from a self-service box.
+    recipient = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    handed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("避孕药具发放")
+        verbose_name_plural = _("避孕药具发放台账")
+        ordering = ["-handed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit_id} {self.supply} {self.quantity}"

@@ -1,0 +1,50 @@
+"""The work-item kinds of the programmes, registered in the worklists registry."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from renkou.worklists.kinds import register_kind
+from renkou.worklists.outcomes import Outcome
+
+_FOLLOWUP_OUTCOMES = frozenset(
+    {Outcome.DONE, Outcome.DECLINED, Outcome.MOVED, Outcome.DIED, Outcome.UNREACHABLE}
+)
+
+
+def _nfpcp_link(ref: str) -> str | None:
+    prefix, _sep, pk = ref.partition(":")
+    if prefix != "nfpcp" or not pk.isdigit():
+        return None
+    return reverse("programmes:nfpcp_followup", args=[int(pk)])
+
+
+def _service_link(ref: str) -> str | None:
+    prefix, _sep, pk = ref.partition(":")
+    if prefix != "contraception" or not pk.isdigit():
+        return None
+    return reverse("programmes:contraception_detail", args=[int(pk)])
+
+
+NFPCP_EARLY = register_kind(
+    code="nfpcp_early_pregnancy",
+    label=_("孕前检查早孕随访"),
+    allowed_outcomes=_FOLLOWUP_OUTCOMES,
+    subject_link=_nfpcp_link,
+    subject_link_label=_("登记随访结果"),
+)
+NFPCP_OUTCOME = register_kind(
+    code="nfpcp_outcome",
+    label=_("孕前检查妊娠结局随访"),
+    allowed_outcomes=_FOLLOWUP_OUTCOMES,
+    subject_link=_nfpcp_link,
+    subject_link_label=_("登记随访结果"),
+)
+CONTRACEPTION_FOLLOWUP = register_kind(
+    code="contraception_followup",
+    label=_("避孕节育服务随访"),
+    allowed_outcomes=_FOLLOWUP_OUTCOMES,
+    subject_link=_service_link,
+    subject_link_label=_("查看服务记录"),
+)

@@ -1,0 +1,102 @@
+"""The indicators: coverage, early-pregnancy and outcome follow-up rates, high-risk share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from renkou.programmes.models import NfpcpCheck, NfpcpTargets
+from renkou.programmes.nfpcp import services
+from renkou.programmes.nfpcp.indicators import Rate, indicators_by_unit
+from tests.conftest import Cast
+from tests.programmes.nfpcp_factories import assessed, make_couple, register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rate_math_and_targets() -> None:
+    assert Rate(9, 10, Decimal("0.9")).value == Decimal("0.900")
+    assert Rate(9, 10, Decimal("0.9")).meets is True
+    assert Rate(2, 3, Decimal("0.8")).value == Decimal("0.667")
+    assert Rate(2, 3, Decimal("0.8")).meets is False
+    assert Rate(2, 3).percent == "66.7%"
+    assert Rate(0, 0, Decimal("0.9")).value is None
+    assert Rate(0, 0, Decimal("0.9")).meets is None
+    assert Rate(0, 0).percent == "—"
+
+
+def _last_year(*checks: NfpcpCheck) -> dt.date:
+    """Move the checks to 10 January of last year (registered and assessed), so the
+    follow-up dates below all lie in one past year whatever day the test runs."""
+    start = dt.date(timezone.localdate().year - 1, 1, 10)
+    for check in checks:
+        rows = NfpcpCheck.objects.filter(pk=check.pk)
+        rows.update(registered_on=start)
+        rows.filter(assessed_on__isnull=False).update(assessed_on=start)
+        check.refresh_from_db()
+    return start
+
+
+def test_indicators_per_village_and_township(cast: Cast) -> None:
+    officer, clerk = cast.users["officer"], cast.users["clerk"]
+    # 大官庄村: four couples registered, three examined and assessed (one high risk).
+    waiting = register(make_couple(cast.village), clerk)  # registered only
+    high = assessed(cast, high=True)
+    pregnant_late = assessed(cast)
+    pregnant_timely = assessed(cast)
+    other = assessed(cast, unit=cast.other_village)  # 东王庄村: one couple, general risk
+    start = _last_year(waiting, high, pregnant_late, pregnant_timely, other)
+    lmp = start + dt.timedelta(days=20)
+    # Timely: followed at 8 weeks. Late: followed at 14 weeks of gestation.
+    services.nfpcp_early_followup(
+        check=pregnant_timely, followed_on=lmp + dt.timedelta(weeks=8), pregnant=True,
+        lmp=lmp, actor=officer,
+    )  # fmt: skip
+    services.nfpcp_early_followup(
+        check=pregnant_late, followed_on=lmp + dt.timedelta(weeks=14), pregnant=True,
+        lmp=lmp, actor=officer,
+    )  # fmt: skip
+    services.nfpcp_early_followup(
+        check=high, followed_on=lmp, pregnant=False, lmp=None, actor=officer
+    )
+    services.nfpcp_outcome_followup(
+        check=pregnant_late, followed_on=lmp + dt.timedelta(weeks=15), outcome_type="miscarriage",
+        outcome_date=lmp + dt.timedelta(weeks=15), actor=officer,
+    )  # fmt: skip
+    rows = indicators_by_unit(user=clerk, year=start.year, unit=cast.township)
+    by_name = {r.unit.name: r for r in rows[:-1]}
+    village = by_name["大官庄村"]
+    assert (village.coverage.numerator, village.coverage.denominator) == (3, 4)
+    assert (village.early_followup.numerator, village.early_followup.denominator) == (1, 2)
+    # Both pregnancies are due by 31 December (LMP + 322 days); one outcome is recorded.
+    assert (village.outcome_followup.numerator, village.outcome_followup.denominator) == (1, 2)
+    assert (village.high_risk.numerator, village.high_risk.denominator) == (1, 3)
+    assert village.coverage.meets is False  # 75% < 90%
+    assert village.high_risk_in_band is False  # 33% is outside 13–21%
+    other = by_name["东王庄村"]
+    assert (other.coverage.numerator, other.coverage.denominator) == (1, 1)
+    total = rows[-1]
+    assert total.unit == cast.township
+    assert (total.coverage.numerator, total.coverage.denominator) == (4, 5)
+    assert (total.high_risk.numerator, total.high_risk.denominator) == (1, 4)
+
+
+def test_targets_come_from_the_nearest_unit_up_the_tree(cast: Cast) -> None:
+    assert services.targets_for(cast.village).coverage == Decimal("0.900")
+    NfpcpTargets.objects.create(org_unit=cast.county, coverage=Decimal("0.85"))
+    assert services.targets_for(cast.village).coverage == Decimal("0.85")
+    NfpcpTargets.objects.create(org_unit=cast.township, coverage=Decimal("0.95"))
+    assert services.targets_for(cast.village).coverage == Decimal("0.95")
+    assert services.targets_for(cast.other_township).coverage == Decimal("0.85")
+
+
+def test_other_townships_are_not_counted(cast: Cast) -> None:
+    assessed(cast)
+    rows = indicators_by_unit(
+        user=cast.users["other_clerk"], year=timezone.localdate().year, unit=cast.other_township
+    )
+    assert rows[-1].registered == 0
+    assert NfpcpCheck.objects.count() == 1
