@@ -292,3 +292,21 @@ def test_target_list_shows_the_latest_mopup_round(cast: Cast) -> None:
         (1, 1, 1),
         (2, 1, 1),
     ]
+
+
+def test_township_refuses_an_exemption_request(cast: Cast) -> None:
+    woman(cast.village, 40)
+    started_campaign(cast)
+    target = CampaignTarget.objects.get()
+    workitem_request_exemption(
+        item=target.work_item, reason="不想参加", actor=cast.users["officer"], expected_version=1
+    )
+    clerk = cast.client_for("clerk")
+    url = reverse("programmes:campaign_target_refuse", args=[target.pk])
+    clerk.post(url, {"reason": ""})  # a refusal needs its reason
+    assert WorkItem.objects.get(pk=target.work_item_id).exemption_requested
+    clerk.post(url, {"reason": "筛查免费，请再动员"})
+    item = WorkItem.objects.get(pk=target.work_item_id)
+    assert (item.status, item.exemption_requested) == ("open", False)
+    assert item.events.filter(action="exemption_refused").exists()
+    assert cast.client_for("other_clerk").post(url, {"reason": "x"}).status_code == 404

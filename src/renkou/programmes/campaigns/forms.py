@@ -93,5 +93,9 @@ class ExemptForm(forms.Form):
     )
 
 
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("不予免办的理由"), max_length=2000)
+
+
 class MopUpForm(forms.Form):
     due_date = forms.DateField(label=_("补漏期限"), widget=_DATE)

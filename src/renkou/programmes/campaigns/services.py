@@ -38,6 +38,7 @@ from renkou.worklists.outcomes import Outcome
 from renkou.worklists.services import (
     workitem_close,
     workitem_open,
+    workitem_refuse_exemption,
     workitems_bulk_redate,
     workitems_open_for_persons,
 )
@@ -267,6 +268,16 @@ def campaign_exempt(*, target: CampaignTarget, note: str, actor: User) -> WorkIt
         note=note,
         actor=actor,
         expected_version=item.version,
+    )
+
+
+def campaign_refuse_exemption(*, target: CampaignTarget, reason: str, actor: User) -> WorkItem:
+    """Do not approve an officer's exemption request: the target stays outstanding."""
+    _require(actor, Cap.ASSIGN_WORK)
+    _require_started(target.campaign)
+    item = target.work_item
+    return workitem_refuse_exemption(
+        item=item, reason=reason, actor=actor, expected_version=item.version
     )
 
 

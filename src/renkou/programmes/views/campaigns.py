@@ -33,6 +33,7 @@ from renkou.programmes.campaigns.forms import (
     CampaignForm,
     ExemptForm,
     MopUpForm,
+    RefuseForm,
     TargetSearchForm,
 )
 from renkou.programmes.campaigns.rules import campaign_units, rule_queryset
@@ -51,6 +52,7 @@ from renkou.programmes.campaigns.services import (
     campaign_create,
     campaign_exempt,
     campaign_mopup,
+    campaign_refuse_exemption,
     campaign_snapshot,
     campaign_start,
 )
@@ -263,6 +265,7 @@ def campaign_targets(request: HttpRequest, pk: int) -> HttpResponse:
         "status": status if status in TARGET_STATUSES else "",
         "statuses": _status_labels(),
         "exempt_form": ExemptForm(),
+        "refuse_form": RefuseForm(),
         "can_approve": has_cap(user, Cap.ASSIGN_WORK),
     }
     return render(request, "programmes/campaign_targets.html", context)
@@ -349,6 +352,24 @@ def target_exempt(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("已批准免于办理。"))
     url = f"{_targets_url(target.campaign_id)}?status=requested"
     return redirect(url)
+
+
+@require_POST
+@requires(Cap.ASSIGN_WORK)
+def target_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    target = target_get_for_user(user=user, pk=pk)
+    form = RefuseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请写明不予免办的理由。"))
+    else:
+        try:
+            campaign_refuse_exemption(target=target, reason=form.cleaned_data["reason"], actor=user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("已退回免办申请，该目标仍需办理。"))
+    return redirect(f"{_targets_url(target.campaign.pk)}?status=requested")
 
 
 def _targets_url(campaign_id: int) -> str:
@@ -440,6 +461,7 @@ urlpatterns: list[URLPattern] = [
     path("campaigns/<int:pk>/coverage.xlsx", campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/print/", campaign_print, name="campaign_print"),
     path("campaign-targets/<int:pk>/exempt/", target_exempt, name="campaign_target_exempt"),
+    path("campaign-targets/<int:pk>/refuse/", target_refuse, name="campaign_target_refuse"),
 ]
 
 ACCESS: dict[str, Rule] = {
@@ -458,6 +480,9 @@ ACCESS: dict[str, Rule] = {
     "programmes:campaign_print": Rule(roles=TOWNSHIP_UP, obj="campaign"),
     # Approving an exemption is a township decision (ASSIGN_WORK).
     "programmes:campaign_target_exempt": Rule(
+        roles=TOWNSHIP_UP, obj="campaigntarget", method="POST"
+    ),
+    "programmes:campaign_target_refuse": Rule(
         roles=TOWNSHIP_UP, obj="campaigntarget", method="POST"
     ),
 }
