@@ -73,3 +73,12 @@ def _exchange_kinds() -> None:
 
 
 _exchange_kinds()
+
+
+def _campaign_kinds() -> None:
+    from tests.campaigns_factories import MATRIX_FACTORIES
+
+    FACTORIES.update(MATRIX_FACTORIES)  # "campaign", "campaigntarget"
+
+
+_campaign_kinds()

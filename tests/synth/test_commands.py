@@ -58,10 +58,12 @@ def test_demo_seeds_once_and_creates_every_role(tmp_path: Path, settings: Any) -
     assert users["clerk2"].org_unit != users["clerk"].org_unit
     assert {u.role for u in users.values()} == set(Role.values)
     assert users["county"].check_password(DEMO_PASSWORD)
+    assert summary["campaign_targets"] > 0  # the started screening campaign
     events = AuditEvent.objects.filter(action="import.register").count()
     # A second run neither reseeds nor duplicates accounts.
     again = StringIO()
     call_command("demo", "--no-serve", "--json", stdout=again)
     assert json.loads(again.getvalue())["seeded"] is False
+    assert json.loads(again.getvalue())["campaign_targets"] == summary["campaign_targets"]
     assert User.objects.count() == len(users)
     assert AuditEvent.objects.filter(action="import.register").count() == events

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,24 @@ def all_kinds() -> list[WorkKind]:
 def kind_label(code: str) -> str:
     kind = _KINDS.get(code)
     return str(kind.label) if kind else code
+
+
+# Where an item comes from, for its page: apps that open items from their own records
+# (a campaign) register a resolver for their `source` prefix ("campaign:12"). A resolver
+# returns (label, url or "") for the user, or None.
+Origin = tuple[str, str]
+_ORIGINS: dict[str, Callable[[str, Any], Origin | None]] = {}
+
+
+def register_origin(prefix: str, resolver: Callable[[str, Any], Origin | None]) -> None:
+    _ORIGINS[prefix] = resolver
+
+
+def item_origin(source: str, user: Any) -> Origin | None:
+    """The registered description of an item's source, if any."""
+    prefix, _sep, rest = source.partition(":")
+    resolver = _ORIGINS.get(prefix)
+    return resolver(rest, user) if resolver and rest else None
 
 
 # Every service is voluntary: "declined" is a valid way to close a follow-up.

@@ -7,18 +7,21 @@ Every service is voluntary for the villager: "declined" closes an item like "don
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, User
-from renkou.core.roles import Cap, has_cap
-from renkou.core.scoping import scope_filter, unit_in_scope
+from renkou.core.roles import Cap, has_cap, sees_personal_data
+from renkou.core.scoping import scope_filter, unit_in_scope, units_for_user
 from renkou.registry.models import Household, Marriage, Person
 from renkou.worklists.kinds import get_kind
 from renkou.worklists.models import WorkItem, WorkItemEvent
@@ -349,3 +352,288 @@ def workitems_escalate_overdue(*, today: dt.date | None = None) -> int:
             detail={**detail, "count": len(items)},
         )
     return len(items)
+
+
+@dataclass(frozen=True)
+class OpenSpec:
+    """One item for `workitems_bulk_open`: ids only, so a caller can stream a queryset."""
+
+    org_unit_id: int
+    title: str
+    subject_person_id: int | None = None
+
+
+BULK_CHUNK = 2000
+
+
+def _check_bulk_scope(actor: User | None, unit_ids: set[int]) -> None:
+    if actor is None or not unit_ids:
+        return
+    inside = units_for_user(actor).filter(pk__in=unit_ids).count()
+    if inside != len(unit_ids) or not sees_personal_data(actor):
+        raise PermissionDenied(_("该单位不在您的管辖范围内。"))
+
+
+def workitems_bulk_open(
+    *,
+    kind: str,
+    specs: Iterable[OpenSpec],
+    source: str,
+    due_date: dt.date | None,
+    actor: User | None,
+    after_chunk: Callable[[list[WorkItem]], None] | None = None,
+    chunk_size: int = BULK_CHUNK,
+) -> int:
+    """Open many items of one kind and source at once (a campaign's frozen list).
+
+    Items, their "opened" events and the caller's rows for each chunk (`after_chunk`,
+    given the saved items in spec order) are bulk inserts; the whole call is one
+    transaction with ONE audit row. A unit outside the actor's scope, or a subject that
+    already has an open item of this kind and source, refuses the whole batch."""
+    if get_kind(kind) is None:
+        raise ValidationError(_("未知的事项类别。"))
+    _require(actor, Cap.WORK_ITEMS)
+    total = 0
+    with transaction.atomic():
+        batch: list[OpenSpec] = []
+        for spec in specs:
+            batch.append(spec)
+            if len(batch) >= chunk_size:
+                total += _bulk_open_chunk(
+                    kind=kind,
+                    batch=batch,
+                    source=source,
+                    due_date=due_date,
+                    actor=actor,
+                    after_chunk=after_chunk,
+                )
+                batch = []
+        if batch:
+            total += _bulk_open_chunk(
+                kind=kind,
+                batch=batch,
+                source=source,
+                due_date=due_date,
+                actor=actor,
+                after_chunk=after_chunk,
+            )
+        audit_record(
+            action="workitem.bulk_open",
+            actor=actor,
+            object_type="workitem",
+            detail={"kind": kind, "source": source, "count": total},
+        )
+    return total
+
+
+def _bulk_open_chunk(
+    *,
+    kind: str,
+    batch: list[OpenSpec],
+    source: str,
+    due_date: dt.date | None,
+    actor: User | None,
+    after_chunk: Callable[[list[WorkItem]], None] | None,
+) -> int:
+    _check_bulk_scope(actor, {s.org_unit_id for s in batch})
+    subjects = {s.subject_person_id for s in batch if s.subject_person_id is not None}
+    clash = WorkItem.objects.filter(
+        kind=kind, status=WorkItem.Status.OPEN, source=source, subject_person_id__in=subjects
+    )
+    if subjects and clash.exists():
+        raise ValidationError(_("该对象已有同类未销号事项。"))
+    now = timezone.now()
+    items = WorkItem.objects.bulk_create(
+        [
+            WorkItem(
+                kind=kind,
+                title=s.title,
+                org_unit_id=s.org_unit_id,
+                subject_person_id=s.subject_person_id,
+                source=source,
+                opened_at=now,
+                due_date=due_date,
+            )
+            for s in batch
+        ]
+    )
+    detail = {"source": source, "bulk": "1"}
+    WorkItemEvent.objects.bulk_create(
+        [WorkItemEvent(item=i, at=now, actor=actor, action="opened", detail=detail) for i in items]
+    )
+    if after_chunk is not None:
+        after_chunk(items)
+    return len(items)
+
+
+def workitems_bulk_redate(
+    *, items: QuerySet[WorkItem], due_date: dt.date, actor: User, note: str = ""
+) -> int:
+    """Give the open items of `items` (within the actor's scope) a new deadline and clear
+    their escalation: one UPDATE, one INSERT … SELECT of "redated" events, one audit row.
+    The version is kept, like escalation, so an officer's open close form stays valid.
+    Returns how many items were re-dated."""
+    _require(actor, Cap.ASSIGN_WORK)
+    detail = {"due_date": due_date.isoformat()}
+    with transaction.atomic():
+        scoped = scope_filter(items, actor).filter(status=WorkItem.Status.OPEN).order_by()
+        wanted, params = scoped.values("pk").query.sql_with_params()
+        count = _insert_events(
+            where=f"id IN ({wanted})",
+            params=list(params),
+            action="redated",
+            note=note,
+            detail=detail,
+            at=timezone.now(),
+            actor=actor,
+        )
+        WorkItem.objects.filter(pk__in=scoped.values("pk")).update(
+            due_date=due_date, escalated_at=None
+        )
+        audit_record(
+            action="workitem.bulk_redate",
+            actor=actor,
+            object_type="workitem",
+            detail={**detail, "count": count, "note": note},
+        )
+    return count
+
+
+def workitems_open_for_persons(
+    *,
+    kind: str,
+    persons: QuerySet[Person],
+    title_prefix: str,
+    source: str,
+    due_date: dt.date | None,
+    actor: User | None,
+) -> tuple[int, dt.datetime]:
+    """Open one item per person of `persons` (a campaign's frozen list) in the database
+    itself: INSERT … SELECT for the items and their "opened" events, no row passes through
+    Python. An item belongs to the person's managing unit, rolled up from a village group
+    to its village; its title is `title_prefix` + the person's name. One audit row.
+
+    Same refusals as `workitems_bulk_open` (scope of every unit, an open item of this kind
+    and source for a person). Returns the count and the items' `opened_at`, which with
+    `source` identifies them for the caller's own INSERT … SELECT."""
+    if get_kind(kind) is None:
+        raise ValidationError(_("未知的事项类别。"))
+    _require(actor, Cap.WORK_ITEMS)
+    now = timezone.now()
+    with transaction.atomic():
+        units = set(persons.order_by().values_list("org_unit_id", flat=True).distinct())
+        parents = set(
+            OrgUnit.objects.filter(pk__in=units, level=OrgUnit.Level.GROUP)
+            .exclude(parent=None)
+            .values_list("parent_id", flat=True)
+        )
+        _check_bulk_scope(actor, units | {p for p in parents if p is not None})
+        clash = WorkItem.objects.filter(
+            kind=kind, status=WorkItem.Status.OPEN, source=source, subject_person__in=persons
+        )
+        if clash.exists():
+            raise ValidationError(_("该对象已有同类未销号事项。"))
+        count = _insert_items(
+            kind=kind,
+            persons=persons,
+            title_prefix=title_prefix,
+            source=source,
+            due_date=due_date,
+            now=now,
+        )
+        _insert_opened_events(source, now, actor)
+        audit_record(
+            action="workitem.bulk_open",
+            actor=actor,
+            object_type="workitem",
+            detail={"kind": kind, "source": source, "count": count},
+        )
+    return count, now
+
+
+def _param(sql_type: str) -> str:
+    """A placeholder typed for PostgreSQL (a NULL in a SELECT list is otherwise text);
+    SQLite takes the value as it comes (its CAST would apply numeric affinity)."""
+    return f"CAST(%s AS {sql_type})" if connection.vendor == "postgresql" else "%s"
+
+
+def _insert_items(
+    *,
+    kind: str,
+    persons: QuerySet[Person],
+    title_prefix: str,
+    source: str,
+    due_date: dt.date | None,
+    now: dt.datetime,
+) -> int:
+    ops = connection.ops
+    item, person, unit = WorkItem._meta, Person._meta, OrgUnit._meta
+    wanted, wanted_params = persons.order_by().values("pk").query.sql_with_params()
+    sql = f"""
+        INSERT INTO {item.db_table} (kind, title, org_unit_id, subject_person_id, source,
+            subject_ref, opened_at, due_date, status, outcome, outcome_note, evidence,
+            exemption_requested, exemption_reason, version)
+        SELECT %s, SUBSTR(%s || p.name, 1, 200),
+            CASE WHEN u.level = %s AND u.parent_id IS NOT NULL THEN u.parent_id ELSE u.id END,
+            p.id, %s, '', {_param("timestamptz")}, {_param("date")}, %s, '', '', '', %s, '', 1
+        FROM {person.db_table} p JOIN {unit.db_table} u ON u.id = p.org_unit_id
+        WHERE p.id IN ({wanted})
+        ORDER BY p.org_unit_id, p.name_pinyin, p.id
+    """  # noqa: S608 - table names from the models, values as parameters
+    params = [
+        kind,
+        title_prefix,
+        OrgUnit.Level.GROUP.value,
+        source,
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_datefield_value(due_date),
+        WorkItem.Status.OPEN.value,
+        False,
+        *wanted_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def _insert_opened_events(source: str, now: dt.datetime, actor: User | None) -> None:
+    at = connection.ops.adapt_datetimefield_value(now)
+    _insert_events(
+        where="source = %s AND opened_at = %s",
+        params=[source, at],
+        action="opened",
+        note="",
+        detail={"source": source, "bulk": "1"},
+        at=now,
+        actor=actor,
+    )
+
+
+def _insert_events(
+    *,
+    where: str,
+    params: list[Any],
+    action: str,
+    note: str,
+    detail: dict[str, str],
+    at: dt.datetime,
+    actor: User | None,
+) -> int:
+    """One history row per item matching `where` (INSERT … SELECT); returns the count."""
+    item, event = WorkItem._meta, WorkItemEvent._meta
+    sql = f"""
+        INSERT INTO {event.db_table} (item_id, at, actor_id, action, note, detail)
+        SELECT id, {_param("timestamptz")}, {_param("bigint")}, %s, %s, {_param("jsonb")}
+        FROM {item.db_table} WHERE {where} ORDER BY id
+    """  # noqa: S608 - table names from the models, values as parameters
+    values: list[Any] = [
+        connection.ops.adapt_datetimefield_value(at),
+        actor.pk if actor else None,
+        action,
+        note,
+        json.dumps(detail, ensure_ascii=False),
+        *params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return int(cursor.rowcount)

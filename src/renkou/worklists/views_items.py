@@ -28,6 +28,7 @@ from renkou.worklists.forms import (
     RefuseExemptionForm,
     ReopenForm,
 )
+from renkou.worklists.kinds import item_origin
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 from renkou.worklists.selectors import (
@@ -76,6 +77,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refuse_form": RefuseExemptionForm(initial=version),
         "attachment_form": AttachmentForm(),
         "attachments": item.attachments.select_related("uploaded_by"),
+        "origin": item_origin(item.source, user),
     }
     return render(request, "worklists/item_detail.html", context)
 

@@ -1,3 +1,15 @@
+"""Service programmes: campaigns, the pre-pregnancy check (NFPCP), contraceptive services.
+
+Each programme keeps its models in its own module; they are re-exported here.
+"""
+
+from renkou.programmes.models.campaigns import (
+    Campaign,
+    CampaignTarget,
+    CoverageSnapshot,
+    MopUpRound,
+    Residence,
+)
 from renkou.programmes.models.contraception import (
     ContraceptiveService,
     Method,
@@ -16,14 +28,19 @@ from renkou.programmes.models.nfpcp import (
 )
 
 __all__ = [
+    "Campaign",
+    "CampaignTarget",
     "ContraceptiveService",
     "CounsellingClass",
+    "CoverageSnapshot",
     "Method",
+    "MopUpRound",
     "NfpcpCheck",
     "NfpcpResult",
     "NfpcpSlipCounter",
     "NfpcpTargets",
     "OutcomeType",
+    "Residence",
     "RiskFactor",
     "RiskLevel",
     "Supply",

@@ -20,6 +20,7 @@ from django.db import connection
 
 from renkou.core.models import OrgUnit, Role, User
 from renkou.core.services import user_create
+from renkou.programmes.campaigns.demo import demo_campaign
 
 # One shared password for every demo account (documented in the README); it passes the
 # validators (length, 3 of 4 character classes, not a common password).
@@ -154,6 +155,7 @@ class Command(BaseCommand):
             out = Path(settings.DATA_DIR) / "demo"
             summary.update(demo_seed(people=options["people"], out=out), seeded=True)
         summary["accounts"] = demo_accounts()
+        summary["campaign_targets"] = demo_campaign()
         summary["password"] = DEMO_PASSWORD
         call_command("collectstatic", interactive=False, verbosity=0)
         self._print(summary, as_json=options["json"])
