@@ -150,3 +150,20 @@ def test_command_line_unit(cast: Any, county: dict[str, Person], tmp_path: Path)
     assert ReconcileRun.objects.get().org_unit == cast.other_township
     with pytest.raises(CommandError, match="没有代码为"):
         call_command("reconcile", "--month", JAN, "--unit", "999", stdout=StringIO())
+
+
+def test_a_township_run_opens_items_where_the_person_is_registered(
+    cast: Any, county: dict[str, Person], tmp_path: Path
+) -> None:
+    # 榴园镇's police station reports the death of a man registered in 古邵镇.
+    rows = [_police("赵六", B1, "1960-01-01", "死亡", "A-7", addr=HERE)]
+    assert _send(tmp_path, cast.users["clerk"], rows, "a.csv").status == "applied"
+    summary = reconcile_month(month=JAN, actor=cast.users["clerk"])
+    item = WorkItem.objects.get(kind="discrepancy.should_have_left")
+    assert (item.subject_person, item.org_unit) == (county["b_dead"], cast.other_township_village)
+    assert summary.items_opened == 1
+    # The clerk does not see it; 古邵镇's clerk does.
+    from renkou.worklists.selectors import workitem_queryset_for_user
+
+    assert not workitem_queryset_for_user(user=cast.users["clerk"]).exists()
+    assert workitem_queryset_for_user(user=cast.users["other_clerk"]).get() == item

@@ -178,12 +178,15 @@ def reconcile_month(
         _links(run, subjects, classes)
         summary = ReconcileSummary(run.pk, f"{first:%Y-%m}")
         _summarise(summary, subjects, classes)
+        # Items open where the person is registered, which may lie outside the unit of
+        # a township's run (a person of another township in its police file): the run
+        # opens them on the system's behalf; the run itself is audited under the actor.
         summary.items_opened, summary.items_existing = open_items(
-            subjects, classes, facts, source=f"reconcile:{first:%Y-%m}", actor=actor
+            subjects, classes, facts, source=f"reconcile:{first:%Y-%m}", actor=None
         )
         # 未入户 looks back over earlier months' birth certificates (reconcile_nohukou.py).
         no_hukou = open_no_hukou(
-            month=first, subjects=subjects, source=f"reconcile:{first:%Y-%m}", actor=actor,
+            month=first, subjects=subjects, source=f"reconcile:{first:%Y-%m}", actor=None,
             unit=unit,
         )  # fmt: skip
         if no_hukou:

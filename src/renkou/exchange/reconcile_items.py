@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from typing import Final
 
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from renkou.exchange.places import Places
 from renkou.exchange.reconcile_classes import Facts, Subject, duplicate_pair
 from renkou.registry.models import DuplicateCandidate, Person
 from renkou.worklists.models import WorkItem
-from renkou.worklists.services import workitem_open
+from renkou.worklists.services import OpenSpec, workitems_bulk_open
 
 __all__ = ["open_items"]
 
@@ -107,8 +108,9 @@ def open_items(
     )
     persons = _persons(subjects, classes)
     places = _Places() if any(c for c in classes) else None
-    opened = kept = 0
+    kept = 0
     due = meeting_due_date(source)
+    specs: dict[str, list[OpenSpec]] = defaultdict(list)
     for s, codes in zip(subjects, classes, strict=True):
         pid = s.person_id if s.linked else None
         for code in codes:
@@ -125,11 +127,16 @@ def open_items(
                 kept += 1
                 continue
             assert places is not None
-            workitem_open(
-                kind=key[0], org_unit=person.org_unit if person else places.unit_of(s),
-                title=_title(code, s, person), source=source, subject_person=person,
-                subject_ref=key[2], actor=actor, due_date=due,
+            unit = person.org_unit if person else places.unit_of(s)
+            specs[key[0]].append(
+                OpenSpec(org_unit_id=unit.pk, title=_title(code, s, person),
+                         subject_person_id=person.pk if person else None, subject_ref=ref)
             )  # fmt: skip
             existing.add(key)
-            opened += 1
+    # One bulk insert per class (items, their history, one audit row each): a county
+    # month opens tens of thousands of items.
+    opened = sum(
+        workitems_bulk_open(kind=kind, specs=rows, source=source, due_date=due, actor=actor)
+        for kind, rows in sorted(specs.items())
+    )
     return opened, kept

@@ -361,6 +361,7 @@ class OpenSpec:
     org_unit_id: int
     title: str
     subject_person_id: int | None = None
+    subject_ref: str = ""  # a subject in another app ("feedrow:123"), never an ID number
 
 
 BULK_CHUNK = 2000
@@ -436,12 +437,27 @@ def _bulk_open_chunk(
     after_chunk: Callable[[list[WorkItem]], None] | None,
 ) -> int:
     _check_bulk_scope(actor, {s.org_unit_id for s in batch})
-    subjects = {s.subject_person_id for s in batch if s.subject_person_id is not None}
-    clash = WorkItem.objects.filter(
-        kind=kind, status=WorkItem.Status.OPEN, source=source, subject_person_id__in=subjects
-    )
-    if subjects and clash.exists():
+    # A subject is its person and its reference together (one person may be the subject
+    # of two feed rows); either one already open with this kind and source refuses all.
+    subjects = [
+        (s.subject_person_id, s.subject_ref)
+        for s in batch
+        if s.subject_person_id is not None or s.subject_ref
+    ]
+    keys = set(subjects)
+    persons = {p for p, _ref in keys if p is not None}
+    refs = {ref for _p, ref in keys if ref}
+    if len(keys) != len(subjects):
         raise ValidationError(_("该对象已有同类未销号事项。"))
+    if persons or refs:
+        clash = WorkItem.objects.filter(
+            Q(subject_person_id__in=persons) | Q(subject_ref__in=refs),
+            kind=kind,
+            status=WorkItem.Status.OPEN,
+            source=source,
+        ).values_list("subject_person_id", "subject_ref")
+        if keys & set(clash):
+            raise ValidationError(_("该对象已有同类未销号事项。"))
     now = timezone.now()
     items = WorkItem.objects.bulk_create(
         [
@@ -450,6 +466,7 @@ def _bulk_open_chunk(
                 title=s.title,
                 org_unit_id=s.org_unit_id,
                 subject_person_id=s.subject_person_id,
+                subject_ref=s.subject_ref,
                 source=source,
                 opened_at=now,
                 due_date=due_date,
