@@ -76,13 +76,16 @@ def test_percentiles() -> None:
 @pytest.mark.slow
 def test_bench_worklists_on_a_tiny_county(county: dict[str, str]) -> None:
     out = _renkou(
-        "bench", "worklists", "--users", "3", "--requests", "35", "--sample", "5", "--json",
-        env=county,
+        "bench", "worklists", "--users", "3", "--requests", "45", "--sample", "5", "--campaign",
+        "--json", env=county,
     )  # fmt: skip
     result = json.loads(out.strip().splitlines()[-1])
     assert result["errors"] == 0
-    assert result["requests"] == 35
+    assert result["requests"] == 45
     assert result["open_items"] >= result["township_open_items"] >= result["village_open_items"]
     assert result["village_open_items"] > 0
-    assert {"list", "board", "my_items", "county_list"} <= set(result["by_kind"])
+    assert {"list", "board", "my_items", "county_list", "coverage", "targets"} <= set(
+        result["by_kind"]
+    )
+    assert result["campaign_freeze_s"] > 0
     assert result["all"]["p95_ms"] >= result["all"]["p50_ms"] > 0

@@ -4,11 +4,13 @@ BENCHMARKS.md §2: filter, sort and page through the open items (page of 50), th
 boards, the officer's phone list and an item's page, with whatever items the database
 holds (on the 1M county: a county-wide screening campaign frozen to ~200k open items).
 Three accounts send the probes: the clerk of the township with the most open items, the
-officer of its busiest village, and a county officer.
+officer of its busiest village, and a county officer (who also opens the coverage
+dashboard and the target list of the county's largest started campaign, if any).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 
@@ -19,12 +21,16 @@ from django.db.models import Count
 from renkou.benchmarks.http import Probe, bench_account, run_load
 from renkou.benchmarks.stats import summary_ms
 from renkou.core.models import OrgUnit, Role
+from renkou.programmes.models import Campaign
 from renkou.registry.models import Person
 from renkou.worklists.filters import SORTS
 from renkou.worklists.models import WorkItem
 
 PAGE = 50
-KINDS = ("list", "list_filtered", "list_deep", "board", "my_items", "detail", "county_list")
+KINDS = (
+    "list", "list_filtered", "list_deep", "board", "my_items", "detail", "county_list",
+    "coverage", "targets",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,59 @@ def _busiest() -> Target:
     return Target(township, village, total, in_township, int(by_village[0]["n"]))
 
 
+def _county_campaign() -> int | None:
+    """The largest started campaign of the county level, if any (its pages are probed)."""
+    started = Campaign.objects.filter(
+        status=Campaign.Status.STARTED, org_unit__parent__isnull=True
+    ).order_by("-day_one_count")
+    return started.values_list("pk", flat=True).first()
+
+
+def ensure_county_campaign() -> tuple[int, float]:
+    """Start the county-wide screening campaign (women 35–64) when none is running, as
+    a county officer would: its day-1 list becomes open items in every village. Returns
+    the campaign and the seconds the freeze took (0.0 when it was already running)."""
+    import time
+
+    from django.utils import timezone
+
+    from renkou.programmes.campaigns.services import (
+        CampaignData,
+        campaign_create,
+        campaign_start,
+    )
+    from renkou.programmes.campaigns.templates import TEMPLATES
+
+    running = _county_campaign()
+    if running is not None:
+        return running, 0.0
+    root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
+    if root is None:
+        raise RuntimeError("the database has no org units: import a register first")
+    user, _password = bench_account(role=Role.COUNTY_OFFICER, unit=root)
+    template, today = TEMPLATES["screening"], timezone.localdate()
+    data = CampaignData(
+        name=f"{today.year}年{template.name}（全县）",
+        template=template.code,
+        period_start=today,
+        period_end=today + dt.timedelta(days=template.days),
+        reference_date=today,
+        sex=template.sex,
+        age_min=template.age_min,
+        age_max=template.age_max,
+    )
+    campaign = campaign_create(data=data, actor=user)
+    started = time.perf_counter()
+    campaign_start(campaign=campaign, actor=user)
+    seconds = time.perf_counter() - started
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return campaign.pk, round(seconds, 2)
+
+
 def build_probes(target: Target, seed: int, size: int) -> list[Probe]:
     rng = random.Random(seed)
+    campaign = _county_campaign()
     items = WorkItem.objects.filter(status=WorkItem.Status.OPEN)
     kinds = sorted(set(items.values_list("kind", flat=True).distinct()))
     villages = list(
@@ -88,6 +145,12 @@ def build_probes(target: Target, seed: int, size: int) -> list[Probe]:
             probes.append(Probe("detail", "GET", f"{work}items/{pk}/", {}, who="clerk"))
         county = {"page": str(rng.randint(1, min(county_pages, 200)))}
         probes.append(Probe("county_list", "GET", f"{work}items/", county, who="county"))
+        if campaign is not None:
+            # The coverage dashboard (per village, with its trend) and a page of targets.
+            base = f"/programmes/campaigns/{campaign}/"
+            probes.append(Probe("coverage", "GET", base, {}, who="county"))
+            page = {"page": str(rng.randint(1, 200))}
+            probes.append(Probe("targets", "GET", f"{base}targets/", page, who="county"))
     rng.shuffle(probes)
     return probes
 
@@ -101,7 +164,9 @@ def run_worklist_bench(
     workers: int,
     threads: int,
     think_ms: int = 0,
+    campaign: bool = False,
 ) -> dict[str, object]:
+    freeze_s = ensure_county_campaign()[1] if campaign else 0.0
     target = _busiest()
     probes = build_probes(target, seed, sample)
     root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
@@ -124,6 +189,7 @@ def run_worklist_bench(
         "database": connection.vendor,
         "persons": Person.objects.count(),
         "open_items": target.open_items,
+        "campaign_freeze_s": freeze_s,
         "township": target.township.name,
         "township_open_items": target.township_items,
         "village": target.village.name,

@@ -42,7 +42,12 @@ class Command(BaseCommand):
         search = sub.add_parser("search", help="person search latency over HTTP")
         _http_options(search, sample_help="persons sampled (300)")
         worklists = sub.add_parser("worklists", help="worklist pages latency over HTTP")
-        _http_options(worklists, sample_help="probe rounds of 7 pages (300)")
+        _http_options(worklists, sample_help="probe rounds of up to 9 pages (300)")
+        worklists.add_argument(
+            "--campaign",
+            action="store_true",
+            help="first start a county-wide screening campaign (women 35-64) if none runs",
+        )
         linkage = sub.add_parser("linkage", help="record linkage on a synthetic county")
         linkage.add_argument("--people", type=int, required=True, help="county size")
         linkage.add_argument("--noise", type=float, default=1.0, help="noise factor (1 or 3)")
@@ -57,17 +62,15 @@ class Command(BaseCommand):
             return
         if options["users"] < 1 or options["requests"] < 1 or options["sample"] < 1:
             raise CommandError("--users, --requests and --sample must be positive")
-        run = run_search_bench if options["bench"] == "search" else run_worklist_bench
+        common = {
+            key: options[key]
+            for key in ("users", "requests", "sample", "seed", "workers", "threads", "think_ms")
+        }
         try:
-            result = run(
-                users=options["users"],
-                requests=options["requests"],
-                sample=options["sample"],
-                seed=options["seed"],
-                workers=options["workers"],
-                threads=options["threads"],
-                think_ms=options["think_ms"],
-            )
+            if options["bench"] == "search":
+                result = run_search_bench(**common)
+            else:
+                result = run_worklist_bench(**common, campaign=options["campaign"])
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
