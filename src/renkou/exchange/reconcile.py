@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
+from renkou.core.db import refresh_planner_stats
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import unit_in_scope
@@ -34,6 +35,7 @@ from renkou.exchange.reconcile_nohukou import open_no_hukou
 from renkou.exchange.scope import batches_in, feed_unit
 from renkou.exchange.services import parse_month
 from renkou.linkage.cascade import link
+from renkou.worklists.models import WorkItem, WorkItemEvent
 
 __all__ = ["ReconcileSummary", "reconcile_month"]
 
@@ -175,6 +177,7 @@ def reconcile_month(
         run = ReconcileRun.objects.create(
             month=first, org_unit=unit, started_at=started, created_by=actor
         )
+        refresh_planner_stats(FeedLink, WorkItem, WorkItemEvent)
         _links(run, subjects, classes)
         summary = ReconcileSummary(run.pk, f"{first:%Y-%m}")
         _summarise(summary, subjects, classes)

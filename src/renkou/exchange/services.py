@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
+from renkou.core.db import refresh_planner_stats
 from renkou.core.intake import (
     IntakeError,
     IntakeResult,
@@ -160,6 +161,7 @@ def _apply(
     actor: User | None, unit: OrgUnit | None,
 ) -> FeedBatch:  # fmt: skip
     with transaction.atomic():
+        refresh_planner_stats(FeedRow)
         feed_batch = FeedBatch.objects.create(
             kind=feed.kind, month=month, org_unit=unit, import_batch=batch,
             rows_total=result.rows_total,

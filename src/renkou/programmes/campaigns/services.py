@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from renkou.core.audit import audit_record
+from renkou.core.db import refresh_planner_stats
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import unit_in_scope
@@ -33,7 +34,7 @@ from renkou.programmes.models import (
 from renkou.programmes.models.campaigns import CAMPAIGN_KIND
 from renkou.registry.models import Person
 from renkou.registry.models.codes import HukouType, MaritalStatus, Sex
-from renkou.worklists.models import WorkItem
+from renkou.worklists.models import WorkItem, WorkItemEvent
 from renkou.worklists.outcomes import Outcome
 from renkou.worklists.services import (
     workitem_close,
@@ -188,6 +189,7 @@ def campaign_start(*, campaign: Campaign, actor: User) -> int:
         locked.day_one_count = count
         locked.save(update_fields=["status", "started_at", "started_by", "day_one_count"])
         snapshot_take(locked, reason=CoverageSnapshot.Reason.FREEZE)
+        refresh_planner_stats(WorkItem, WorkItemEvent, CampaignTarget)
         audit_record(
             action="campaign.start",
             actor=actor,

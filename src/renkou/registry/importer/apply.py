@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from renkou.core.audit import audit_record
+from renkou.core.db import refresh_planner_stats
 from renkou.core.models import ImportBatch, User
 from renkou.linkage.names import name_initials, name_pinyin, normalize_name
 from renkou.registry import identity
@@ -241,6 +242,7 @@ def apply_plan(*, plan: Plan, batch: ImportBatch, actor: User | None, rows_error
             # blind-index keys otherwise thrash SQLite's default 2 MB cache.
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -262144")
+        refresh_planner_stats(Person, Household, Membership, Marriage, LifeEvent)
         writer = _Writer(plan, batch, actor)
         writer.persons()
         households = writer.households()
