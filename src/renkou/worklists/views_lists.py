@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from renkou.core.access import BUSINESS_ROLES
 from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, User
+from renkou.core.paging import KeysFirstPaginator
 from renkou.core.roles import Cap, has_cap, requires
 from renkou.worklists.filters import SORTS, ItemFilter, saved_filter_delete, saved_filter_save
 from renkou.worklists.forms import BulkAssignForm, SaveFilterForm
@@ -59,7 +60,7 @@ def assignable_users(user: User) -> QuerySet[User]:
 @requires(Cap.WORK_ITEMS)
 def my_items_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    page = Paginator(my_items(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(my_items(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(action="workitem.my_items", request=request, detail={"page": page.number})
     context = {"page": page, "today": timezone.localdate()}
     return render(request, "worklists/my_items.html", context)
@@ -120,7 +121,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     flt = ItemFilter.parse(request.GET)
     rows = workitem_listing(flt.apply(workitem_queryset_for_user(user=user), today=today))
-    page = Paginator(rows.order_by(*flt.ordering()), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Deep pages of ~10^5 items: the page's keys first, then its rows (core.paging).
+    paginator = KeysFirstPaginator(rows.order_by(*flt.ordering()), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     audit_record(
         action="workitem.list",
         request=request,
