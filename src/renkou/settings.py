@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,17 @@ def _database() -> dict[str, Any]:
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = env_int("RENKOU_DB_CONN_MAX_AGE", 60, minimum=0)
         config["CONN_HEALTH_CHECKS"] = True
+        # The planner's default cost of a random page (4.0) assumes spinning disks and
+        # makes it scan 3·10^5 work items instead of walking an index for one township's
+        # 10^4 (67 ms vs 1.4 ms on the 1M county); 1.1 is the usual value for SSDs.
+        # RENKOU_PG_RANDOM_PAGE_COST="" leaves the server's own setting alone.
+        cost = env_str("RENKOU_PG_RANDOM_PAGE_COST", "1.1")
+        if cost:
+            if not re.fullmatch(r"\d{1,3}(\.\d{1,3})?", cost):
+                raise ImproperlyConfigured("RENKOU_PG_RANDOM_PAGE_COST must be a number")
+            options = dict(config.get("OPTIONS", {}))
+            options["options"] = f"-c random_page_cost={cost}"
+            config["OPTIONS"] = options
     else:
         raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL")
     return config

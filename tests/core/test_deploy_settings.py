@@ -57,9 +57,25 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path: Path, missing
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("RENKOU_SESSION_IDLE_SECONDS", "ten"), ("RENKOU_DEBUG", "maybe"), ("RENKOU_ENV", "staging")],
+    [
+        ("RENKOU_SESSION_IDLE_SECONDS", "ten"),
+        ("RENKOU_DEBUG", "maybe"),
+        ("RENKOU_ENV", "staging"),
+        ("RENKOU_PG_RANDOM_PAGE_COST", "1; DROP TABLE x"),
+    ],
 )
 def test_bad_environment_values_stop_the_start(tmp_path: Path, name: str, value: str) -> None:
-    result = _renkou("check", env=_production_env(tmp_path, **{name: value}))
+    env = _production_env(tmp_path, **{name: value})
+    env["DATABASE_URL"] = "postgres://renkou@127.0.0.1:5432/renkou"  # never connected to
+    result = _renkou("check", env=env)
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_postgres_connections_carry_the_planner_cost(tmp_path: Path) -> None:
+    env = _production_env(tmp_path, DATABASE_URL="postgres://renkou@127.0.0.1:5432/renkou")
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = _renkou("shell", "-c", code, env=env)
+    assert "-c random_page_cost=1.1" in result.stdout, result.stderr
+    env["RENKOU_PG_RANDOM_PAGE_COST"] = ""  # leave the server's own setting alone
+    assert "random_page_cost" not in _renkou("shell", "-c", code, env=env).stdout
