@@ -310,3 +310,46 @@ def test_township_refuses_an_exemption_request(cast: Cast) -> None:
     assert (item.status, item.exemption_requested) == ("open", False)
     assert item.events.filter(action="exemption_refused").exists()
     assert cast.client_for("other_clerk").post(url, {"reason": "x"}).status_code == 404
+
+
+def test_a_township_works_its_part_of_a_county_campaign(cast: Cast) -> None:
+    here = woman(cast.village, 40, name="李梅")
+    there = woman(cast.other_township_village, 45, name="赵兰")
+    campaign = started_campaign(cast, actor=cast.users["county"])
+    assert campaign.day_one_count == 2
+    detail = reverse("programmes:campaign_detail", args=[campaign.pk])
+    # The county sees every township; each township sees its own villages only.
+    county_page = cast.client_for("county").get(detail).content.decode()
+    assert "大官庄村" in county_page
+    assert "后楼村" in county_page
+    clerk = cast.client_for("clerk")
+    page = clerk.get(detail).content.decode()
+    assert "大官庄村" in page
+    assert "后楼村" not in page
+    assert reverse("programmes:campaign_start", args=[campaign.pk]) not in page
+    assert reverse("programmes:campaign_mopup", args=[campaign.pk]) not in page
+    assert campaign.name in clerk.get(reverse("programmes:campaign_list")).content.decode()
+    targets = clerk.get(reverse("programmes:campaign_targets", args=[campaign.pk]))
+    assert "李梅" in targets.content.decode()
+    assert "赵兰" not in targets.content.decode()
+    # The township cannot run the county's campaign (a mop-up changes nothing)...
+    due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    clerk.post(reverse("programmes:campaign_mopup", args=[campaign.pk]), {"due_date": due})
+    assert not campaign.rounds.exists()
+    # ...but it approves the exemptions of its own villages.
+    target = CampaignTarget.objects.get(campaign=campaign, person=here)
+    item = target.work_item
+    officer = cast.users["officer"]
+    workitem_request_exemption(item=item, reason="已在外地筛查", actor=officer, expected_version=1)
+    clerk.post(reverse("programmes:campaign_target_exempt", args=[target.pk]), {"note": "同意"})
+    item.refresh_from_db()
+    assert item.outcome == "exempt"
+    page = clerk.get(detail).content.decode()
+    assert "以下为榴园镇的部分" in page
+    other = CampaignTarget.objects.get(campaign=campaign, person=there)
+    assert (
+        cast.client_for("clerk")
+        .post(reverse("programmes:campaign_target_exempt", args=[other.pk]), {"note": "x"})
+        .status_code
+        == 404
+    )

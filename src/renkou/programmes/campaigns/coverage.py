@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from renkou.core.models import OrgUnit
-from renkou.programmes.models import Campaign, CoverageSnapshot, MopUpRound
+from renkou.programmes.models import Campaign, CampaignTarget, CoverageSnapshot, MopUpRound
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 
@@ -67,12 +67,25 @@ class RoundRow:
         return round(100 * self.done / self.in_round, 1) if self.in_round else None
 
 
-def _grouped(campaign: Campaign) -> list[dict[str, Any]]:
+def viewing_unit(campaign: Campaign, unit: OrgUnit | None) -> OrgUnit | None:
+    """The part of a campaign a user looks at: None for the whole campaign, or the
+    user's own unit when the campaign is run above it (a township in a county
+    campaign sees its own villages)."""
+    if unit is None or unit.pk == campaign.org_unit_id:
+        return None
+    if unit.path.startswith(campaign.org_unit.path):
+        return unit
+    return None
+
+
+def _grouped(campaign: Campaign, within: OrgUnit | None = None) -> list[dict[str, Any]]:
     """Counts by (village, status, outcome, exemption requested) of the campaign's items:
     an index-only scan of workitem_source_idx (a target's item lives in its village)."""
+    items = WorkItem.objects.filter(source=campaign.source)
+    if within is not None:
+        items = items.filter(org_unit__path__startswith=within.path)
     return list(
-        WorkItem.objects.filter(source=campaign.source)
-        .values("org_unit_id", "status", "outcome", "exemption_requested")
+        items.values("org_unit_id", "status", "outcome", "exemption_requested")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -94,9 +107,10 @@ def _add(row: CoverageRow, d: dict[str, Any]) -> None:
         row.other_closed += n
 
 
-def campaign_coverage(campaign: Campaign) -> Coverage:
-    """Coverage by village: two queries (the grouped counts, the village names)."""
-    data = _grouped(campaign)
+def campaign_coverage(campaign: Campaign, within: OrgUnit | None = None) -> Coverage:
+    """Coverage by village (of ``within`` only, when given): two queries (the grouped
+    counts, the village names)."""
+    data = _grouped(campaign, within)
     units = {
         pk: (name, code)
         for pk, name, code in OrgUnit.objects.filter(
@@ -104,7 +118,8 @@ def campaign_coverage(campaign: Campaign) -> Coverage:
         ).values_list("pk", "name", "code")
     }
     by_unit: dict[int, CoverageRow] = {}
-    total = CoverageRow(unit_id=campaign.org_unit_id, name=campaign.org_unit.name)
+    scope = within or campaign.org_unit
+    total = CoverageRow(unit_id=scope.pk, name=scope.name)
     for d in data:
         unit_id = d["org_unit_id"]
         row = by_unit.get(unit_id)
@@ -116,6 +131,10 @@ def campaign_coverage(campaign: Campaign) -> Coverage:
         _add(total, d)
     rows = sorted(by_unit.values(), key=lambda r: units.get(r.unit_id, ("", ""))[1])
     day_one = campaign.day_one_count
+    if within is not None:
+        day_one = CampaignTarget.objects.filter(
+            campaign=campaign, on_day_one=True, village__path__startswith=within.path
+        ).count()
     return Coverage(rows=rows, total=total, day_one=day_one, added=total.targets - day_one)
 
 
@@ -184,13 +203,28 @@ class TrendPoint:
     width: int = field(default=0)
 
 
-def campaign_trend(campaign: Campaign, live: Coverage, *, limit: int = 60) -> list[TrendPoint]:
-    """The last snapshots (one per day: the latest of the day) and the live figure."""
-    snaps = list(
-        CoverageSnapshot.objects.filter(campaign=campaign)
-        .order_by("-taken_at", "-id")
-        .values("day", "reason", "targets", "exempt", "done", "outstanding")[: limit * 4]
-    )
+def _part(snapshot: dict[str, Any], units: set[int]) -> dict[str, Any]:
+    """A snapshot's totals over some villages only (from its per-village rows)."""
+    part = {"day": snapshot["day"], "reason": snapshot["reason"]}
+    for key in ("targets", "exempt", "done", "outstanding"):
+        part[key] = sum(r.get(key, 0) for r in snapshot["rows"] if r.get("unit_id") in units)
+    return part
+
+
+def campaign_trend(
+    campaign: Campaign, live: Coverage, *, limit: int = 60, within: OrgUnit | None = None
+) -> list[TrendPoint]:
+    """The last snapshots (one per day: the latest of the day) and the live figure;
+    ``within`` sums each snapshot over that unit's villages only."""
+    fields = ["day", "reason", "targets", "exempt", "done", "outstanding"]
+    rows = CoverageSnapshot.objects.filter(campaign=campaign).order_by("-taken_at", "-id")
+    if within is None:
+        snaps = list(rows.values(*fields)[: limit * 4])
+    else:
+        units = set(
+            OrgUnit.objects.filter(path__startswith=within.path).values_list("pk", flat=True)
+        )
+        snaps = [_part(s, units) for s in rows.values(*fields, "rows")[: limit * 4]]
     by_day: dict[Any, Any] = {}
     for s in snaps:
         by_day.setdefault(s["day"], s)

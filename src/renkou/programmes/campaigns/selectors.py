@@ -11,14 +11,26 @@ from django.utils.translation import gettext as _
 
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import scope_filter
+from renkou.programmes.campaigns.coverage import viewing_unit
 from renkou.programmes.models import Campaign, CampaignTarget, MopUpRound
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 
 
+def _ancestor_paths(path: str) -> list[str]:
+    """ "/1/42/7/" → ["/1/", "/1/42/"]: the paths of the units above."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts))]
+
+
 def campaign_queryset_for_user(*, user: Any) -> QuerySet[Campaign]:
-    """Campaigns run by a unit of the user's subtree (a township sees its own)."""
-    return scope_filter(Campaign.objects.all(), user).select_related("org_unit")
+    """Campaigns run by a unit of the user's subtree (a township's own), and those run
+    above it (the county's), which the user sees for their own villages only."""
+    own = scope_filter(Campaign.objects.all(), user)
+    if not own.query.is_empty() and getattr(user, "org_unit", None) is not None:
+        above = Campaign.objects.filter(org_unit__path__in=_ancestor_paths(user.org_unit.path))
+        own = own | above
+    return own.select_related("org_unit")
 
 
 def campaign_get_for_user(*, user: Any, pk: int) -> Campaign:
@@ -26,8 +38,8 @@ def campaign_get_for_user(*, user: Any, pk: int) -> Campaign:
 
 
 def target_queryset_for_user(*, user: Any) -> QuerySet[CampaignTarget]:
-    rows = scope_filter(CampaignTarget.objects.all(), user, unit_field="village")
-    return scope_filter(rows, user, unit_field="campaign__org_unit")
+    """Targets in the user's villages (of their own campaigns and of the county's)."""
+    return scope_filter(CampaignTarget.objects.all(), user, unit_field="village")
 
 
 def target_get_for_user(*, user: Any, pk: int) -> CampaignTarget:
@@ -56,9 +68,13 @@ def target_listing(
 ) -> QuerySet[CampaignTarget]:
     """One page's rows in one join (person, village, item, who added), in the order of
     the (campaign, village, id) index: day-1 targets were inserted by village and name."""
-    # The campaign came through scope_filter, and its targets all lie in villages under
-    # its own unit (checked when they are added): no second scope join per row.
+    # The campaign came through the scoping door, and its targets all lie in villages
+    # under its own unit (checked when they are added): no second scope join per row,
+    # except for a campaign run above the user (only the user's villages).
     rows = CampaignTarget.objects.filter(campaign=campaign)
+    within = viewing_unit(campaign, getattr(user, "org_unit", None))
+    if within is not None:
+        rows = rows.filter(village__path__startswith=within.path)
     if village_id is not None:
         rows = rows.filter(village_id=village_id)
     if status in TARGET_STATUSES:

@@ -27,6 +27,7 @@ from renkou.programmes.campaigns.coverage import (
     campaign_coverage,
     campaign_rounds,
     campaign_trend,
+    viewing_unit,
 )
 from renkou.programmes.campaigns.forms import (
     AddTargetForm,
@@ -140,8 +141,13 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/campaign_new.html", {"form": form, "templates": TEMPLATES})
 
 
-def _coverage(campaign: Campaign) -> Coverage:
-    return campaign_coverage(campaign)
+def _within(campaign: Campaign, user: User) -> OrgUnit | None:
+    """A campaign run above the user (the county's) is seen for the user's unit only."""
+    return viewing_unit(campaign, user.org_unit)
+
+
+def _coverage(campaign: Campaign, user: User) -> Coverage:
+    return campaign_coverage(campaign, _within(campaign, user))
 
 
 @require_GET
@@ -152,17 +158,19 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "campaign": campaign,
         "units": campaign_units(campaign),
-        "can_manage": has_cap(user, Cap.MANAGE_CAMPAIGNS),
+        # Only the unit that runs a campaign manages it; a township works the county's.
+        "can_manage": has_cap(user, Cap.MANAGE_CAMPAIGNS) and _within(campaign, user) is None,
+        "within": _within(campaign, user),
         "mopup_form": MopUpForm(initial={"due_date": timezone.localdate() + dt.timedelta(days=14)}),
         "template": TEMPLATES.get(campaign.template),
     }
     if campaign.status == Campaign.Status.DRAFT:
         context["matching"] = rule_queryset(campaign, user=user).count()
     else:
-        coverage = _coverage(campaign)
+        coverage = _coverage(campaign, user)
         context.update(
             coverage=coverage,
-            trend=campaign_trend(campaign, coverage),
+            trend=campaign_trend(campaign, coverage, within=_within(campaign, user)),
             rounds=campaign_rounds(campaign),
         )
     return render(request, "programmes/campaign_detail.html", context)
@@ -232,14 +240,15 @@ def campaign_mopup_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _campaign_villages(campaign: Campaign) -> list[OrgUnit]:
-    picked = list(campaign.villages.order_by("code"))
-    if picked:
+def _campaign_villages(campaign: Campaign, within: OrgUnit | None = None) -> list[OrgUnit]:
+    scope = within or campaign.org_unit
+    picked = list(campaign.villages.filter(path__startswith=scope.path).order_by("code"))
+    if picked or campaign.villages.exists():
         return picked
     return list(
-        OrgUnit.objects.filter(
-            path__startswith=campaign.org_unit.path, level=OrgUnit.Level.VILLAGE
-        ).order_by("code")
+        OrgUnit.objects.filter(path__startswith=scope.path, level=OrgUnit.Level.VILLAGE).order_by(
+            "code"
+        )
     )
 
 
@@ -248,7 +257,7 @@ def _campaign_villages(campaign: Campaign) -> list[OrgUnit]:
 def campaign_targets(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     campaign = campaign_get_for_user(user=user, pk=pk)
-    villages = _campaign_villages(campaign)
+    villages = _campaign_villages(campaign, _within(campaign, user))
     raw_village = request.GET.get("village", "")
     village_id = int(raw_village) if raw_village.isdigit() else None
     if village_id is not None and village_id not in {v.pk for v in villages}:
@@ -414,7 +423,7 @@ def coverage_headers() -> list[str]:
 def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     campaign = campaign_get_for_user(user=user, pk=pk)
-    coverage = _coverage(campaign)
+    coverage = _coverage(campaign, user)
     preamble = [[campaign.name], [_("导出时间"), timezone.localtime().strftime("%Y-%m-%d %H:%M")]]
     sheet = Sheet(
         title=_("覆盖率"),
@@ -438,7 +447,7 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
 def campaign_print(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     campaign = campaign_get_for_user(user=user, pk=pk)
-    coverage = _coverage(campaign)
+    coverage = _coverage(campaign, user)
     context = {
         "campaign": campaign,
         "coverage": coverage,
