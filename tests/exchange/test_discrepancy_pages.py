@@ -116,3 +116,14 @@ def test_person_now_managed_elsewhere_is_refused(cast: Any) -> None:
     assert "不在您的管辖范围内" in response.content.decode()
     assert Person.objects.get(pk=person.pk).name == "张伟"
     assert WorkItem.objects.get(pk=item.pk).status == "open"
+
+
+def test_the_generic_close_is_not_offered_for_a_discrepancy(cast: Any) -> None:
+    item = discrepancy_item(cast)
+    client = cast.client_for("officer")
+    page = client.get(reverse("worklists:item_detail", args=[item.pk])).content.decode()
+    assert reverse("exchange:discrepancy_resolve", args=[item.pk]) in page
+    assert reverse("worklists:item_close", args=[item.pk]) not in page
+    data = {"outcome": "done", "evidence": "已核实", "note": "", "version": item.version}
+    client.post(reverse("worklists:item_close", args=[item.pk]), data)
+    assert WorkItem.objects.get(pk=item.pk).status == "open"

@@ -55,7 +55,17 @@ _OUTCOMES: Final = frozenset(
 
 def register_discrepancy_kinds() -> None:
     """Called from the app's ready(): one work-item kind per class."""
+    from django.urls import reverse
+
     from renkou.worklists.kinds import register_kind
 
+    def resolve_page(pk: int) -> str:
+        return reverse("exchange:discrepancy_resolve", args=[pk])
+
     for d in DISCREPANCIES:
-        register_kind(code=d.kind, label=d.label, allowed_outcomes=_OUTCOMES)
+        # Closed on the comparison's own page: apply the feed's data, the register is
+        # right, not our person, or other (exchange/resolve.py).
+        register_kind(
+            code=d.kind, label=d.label, allowed_outcomes=_OUTCOMES,
+            close_page=resolve_page, close_page_label=_("比对差异处理（按部门数据更新登记）"),
+        )  # fmt: skip

@@ -24,6 +24,10 @@ class WorkKind:
     # subject_ref → the URL of the page that works the item's subject (or None).
     subject_link: Callable[[str], str | None] | None = None
     subject_link_label: str | Promise = ""
+    # item pk → the app's own page that closes the item (the generic close form is then
+    # not offered: e.g. a discrepancy is closed by applying the feed's data or not).
+    close_page: Callable[[int], str] | None = None
+    close_page_label: str | Promise = ""
 
 
 _KINDS: dict[str, WorkKind] = {}
@@ -36,6 +40,8 @@ def register_kind(
     allowed_outcomes: frozenset[str],
     subject_link: Callable[[str], str | None] | None = None,
     subject_link_label: str | Promise = "",
+    close_page: Callable[[int], str] | None = None,
+    close_page_label: str | Promise = "",
 ) -> WorkKind:
     """Add a kind (idempotent for an identical definition; a clash is a programming error)."""
     unknown = allowed_outcomes - set(Outcome.values)
@@ -47,6 +53,8 @@ def register_kind(
         allowed_outcomes=frozenset(allowed_outcomes),
         subject_link=subject_link,
         subject_link_label=subject_link_label,
+        close_page=close_page,
+        close_page_label=close_page_label,
     )
     existing = _KINDS.get(code)
     if existing is not None and existing != kind:

@@ -94,6 +94,16 @@ class WorkItem(models.Model):
         return kind.subject_link(self.subject_ref)
 
     @property
+    def close_page(self) -> tuple[str, str] | None:
+        """(URL, label) of the page of another app that closes this item, if any."""
+        from renkou.worklists.kinds import get_kind
+
+        kind = get_kind(self.kind)
+        if kind is None or kind.close_page is None:
+            return None
+        return kind.close_page(self.pk), str(kind.close_page_label)
+
+    @property
     def subject_link_label(self) -> str:
         from renkou.worklists.kinds import get_kind
 

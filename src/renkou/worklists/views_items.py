@@ -219,6 +219,12 @@ def item_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(Cap.WORK_ITEMS)
 def item_close(request: HttpRequest, pk: int) -> HttpResponse:
+    item = workitem_get_for_user(user=_user(request), pk=pk)
+    if item.close_page is not None:
+        # Its app closes it on its own page (a discrepancy: with what it does to the
+        # register); the generic form is not offered for it.
+        messages.error(request, _("该类事项请在其处理页面销号。"))
+        return redirect("worklists:item_detail", pk=item.pk)
     return _step(request, pk, CloseForm, _close)
 
 
