@@ -40,3 +40,33 @@ def test_tables_are_analyzed_after_the_commit(cast: Cast) -> None:
             open_item(org_unit=cast.village, with_person=False)
         assert estimate() < 12  # not yet: ANALYZE runs after the commit
     assert estimate() == 12
+
+
+@pytest.mark.django_db
+def test_insert_rows_round_trips_every_column_type(cast: Cast) -> None:
+    import datetime as dt
+
+    from renkou.core.db import insert_rows
+    from renkou.core.models import ImportBatch
+    from renkou.exchange.models import FeedBatch, FeedRow
+
+    batch = FeedBatch.objects.create(
+        kind="police",
+        month=dt.date(2026, 1, 1),
+        import_batch=ImportBatch.objects.create(kind="police", sha256="0" * 64, size=1),
+    )
+    rows = [
+        FeedRow(batch=batch, row_number=n, natural_key=f"k{n}", content_hash="h",
+                name="张三·阿布", sex="M", birth_date=dt.date(1990, 1, n),
+                id_cipher=bytes([n, 0, 255]), extra={"relation": "本人", "n": str(n)})
+        for n in (1, 2)
+    ]  # fmt: skip
+    assert insert_rows(rows) == 2
+    assert insert_rows([]) == 0
+    stored = list(FeedRow.objects.filter(batch=batch).order_by("row_number"))
+    assert [r.birth_date for r in stored] == [dt.date(1990, 1, 1), dt.date(1990, 1, 2)]
+    assert bytes(stored[1].id_cipher) == bytes([2, 0, 255])
+    assert stored[0].extra == {"relation": "本人", "n": "1"}
+    assert stored[0].name == "张三·阿布"
+    assert stored[0].superseded_by_id is None
+    assert stored[0].withdrawn is False

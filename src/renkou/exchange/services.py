@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
-from renkou.core.db import refresh_planner_stats
+from renkou.core.db import insert_rows, refresh_planner_stats
 from renkou.core.intake import (
     IntakeError,
     IntakeResult,
@@ -169,11 +169,18 @@ def _apply(
             rows_superseded=len(diff.changed), rows_withdrawn=len(diff.withdrawn),
             rows_unchanged=diff.unchanged,
         )  # fmt: skip
-        fresh = [_row(feed_batch, r) for r in diff.new]
-        replacements = [_row(feed_batch, r) for r, _ in diff.changed]
-        FeedRow.objects.bulk_create(fresh + replacements, batch_size=BATCH)
-        pairs = zip(diff.changed, replacements, strict=True)
-        olds = [FeedRow(pk=old, superseded_by_id=new.pk) for (_, old), new in pairs]
+        insert_rows([_row(feed_batch, r) for r in (*diff.new, *(r for r, _ in diff.changed))])
+        # A corrected row points its predecessor at its replacement (same natural key).
+        keys = [r.natural_key for r, _ in diff.changed]
+        replaced: dict[str, int] = {}
+        for start in range(0, len(keys), BATCH):
+            chunk = FeedRow.objects.filter(
+                batch=feed_batch, natural_key__in=keys[start : start + BATCH]
+            )
+            replaced.update(chunk.values_list("natural_key", "pk"))
+        olds = [
+            FeedRow(pk=old, superseded_by_id=replaced[r.natural_key]) for r, old in diff.changed
+        ]
         FeedRow.objects.bulk_update(olds, ["superseded_by"], batch_size=BATCH)
         for start in range(0, len(diff.withdrawn), BATCH):
             FeedRow.objects.filter(pk__in=diff.withdrawn[start : start + BATCH]).update(
