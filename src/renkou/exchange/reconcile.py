@@ -23,12 +23,14 @@ from renkou.core.audit import audit_record
 from renkou.core.models import User
 from renkou.core.roles import Cap, has_cap
 from renkou.exchange.feeds import FEEDS
+from renkou.exchange.linkage_store import active_model, make_backend, thresholds
 from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
 from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_facts
 from renkou.exchange.reconcile_inputs import feed_input, register_input
 from renkou.exchange.reconcile_items import open_items
-from renkou.exchange.services import parse_month
-from renkou.linkage.cascade import link
+from renkou.exchange.services import IntakeError, parse_month
+from renkou.linkage.matcher import match
+from renkou.linkage.model import Backend, ModelError, StoredModel
 
 __all__ = ["ReconcileSummary", "reconcile_month"]
 
@@ -53,6 +55,9 @@ class ReconcileSummary:
     by_class: dict[str, int] = field(default_factory=dict)
     items_opened: int = 0
     items_existing: int = 0
+    pending_review: int = 0
+    model: str = ""  # sha256 of the linkage model used ("" when none is trained yet)
+    backend: str = ""
     seconds: float = 0.0
 
     def counts(self) -> dict[str, Any]:
@@ -60,6 +65,7 @@ class ReconcileSummary:
             "rows": self.rows, "subjects": self.subjects, "linked": self.linked,
             "by_kind": self.by_kind, "by_method": self.by_method, "by_class": self.by_class,
             "items_opened": self.items_opened, "items_existing": self.items_existing,
+            "pending_review": self.pending_review,
         }  # fmt: skip
 
 
@@ -78,22 +84,35 @@ def _rows(pks: list[int]) -> dict[int, FeedRow]:
     return out
 
 
-def _subjects(month: dt.date, pk_by_key: dict[str, int], register: Any) -> list[Subject]:
-    """Link every kind's current rows; one Subject per feed row side."""
+def _subjects(
+    month: dt.date, pk_by_key: dict[str, int], register: Any, *,
+    model: StoredModel | None, backend: Backend,
+) -> list[Subject]:  # fmt: skip
+    """Link every kind's current rows (cascade, then the model); one Subject per row side.
+    A model candidate between the thresholds is kept as ``candidate_id`` with review
+    "pending": it counts as unlinked until a person confirms it."""
+    inputs = [(kind, feed_input(kind, month)) for kind in FEEDS]
+    inputs = [(kind, fi) for kind, fi in inputs if fi.row_ids]
+    results = match(
+        register, [fi.feed for _, fi in inputs], model=model, thresholds=thresholds(),
+        backend=backend,
+    )  # fmt: skip
     out: list[Subject] = []
-    for kind in FEEDS:
-        fi = feed_input(kind, month)
-        if not fi.row_ids:
-            continue
+    for (kind, fi), result in zip(inputs, results, strict=True):
         rows = _rows(fi.row_ids)
-        for r in link(register, fi.feed).table.to_pylist():
+        for r in result.table.to_pylist():
             person = pk_by_key.get(r["person"]) if r["person"] is not None else None
+            pending = r["review"] == "pending"
             side = r["side"] if r["side"] in ("husband", "wife") else ""
             out.append(
                 Subject(
-                    kind=kind, row=rows[fi.row_ids[r["row"] - 1]], side=side, person_id=person,
-                    method=r["method"] or "", role=r["role"] or "",
-                    evidence={k: str(v) for k, v in (r["evidence"] or {}).items()},
+                    kind=kind, row=rows[fi.row_ids[r["row"] - 1]], side=side,
+                    person_id=None if pending else person, method=r["method"] or "",
+                    role=r["role"] or "",
+                    evidence={k: str(v) for k, v in (r["evidence"] or {}).items()
+                              if v is not None},
+                    probability=float(r["probability"] or 0.0),
+                    review=r["review"] or "", candidate_id=person if pending else None,
                 )
             )  # fmt: skip
     return out
@@ -106,9 +125,10 @@ def _links(run: ReconcileRun, subjects: list[Subject], classes: list[list[str]])
                 run=run,
                 feed_row_id=s.row.pk,
                 side=s.side,
-                person_id=s.person_id,
+                person_id=s.person_id or s.candidate_id,
                 method=s.method,
-                probability=1.0 if s.person_id else 0.0,
+                probability=s.probability if (s.person_id or s.candidate_id) else 0.0,
+                review=s.review,
                 role=s.role,
                 evidence=s.evidence,
                 discrepancy=codes[0] if codes else "",
@@ -128,15 +148,27 @@ def _summarise(
     summary.by_kind = dict(Counter(s.kind for s in subjects))
     summary.by_method = dict(Counter(s.method for s in subjects if s.method))
     summary.by_class = dict(Counter(c for codes in classes for c in codes))
+    summary.pending_review = sum(1 for s in subjects if s.review == "pending")
 
 
-def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSummary:
+def reconcile_month(
+    *, month: str | dt.date, actor: User | None, backend: str | None = None
+) -> ReconcileSummary:
     """Compare the month's current feed rows with the register; store the links and open
-    one work item per discrepancy (audited as ``reconcile.run``)."""
+    one work item per discrepancy (audited as ``reconcile.run``). The probabilistic stage
+    runs with the active stored model (none trained yet: the cascade alone) on ``backend``
+    (default: the settings' RENKOU_LINKAGE_BACKEND)."""
     _check_actor(actor)
     first, started, clock = parse_month(month), timezone.now(), time.perf_counter()
+    try:
+        stored = active_model()
+    except ModelError as exc:
+        raise IntakeError(str(exc)) from exc
+    engine = make_backend(backend)
     reg = register_input()
-    subjects = _subjects(first, reg.pk_by_key, reg.register)
+    subjects = _subjects(
+        first, reg.pk_by_key, reg.register, model=stored[1] if stored else None, backend=engine
+    )
     facts: Facts = load_facts(subjects)
     classes = [classify(s, facts) for s in subjects]
     with transaction.atomic():
@@ -146,6 +178,7 @@ def reconcile_month(*, month: str | dt.date, actor: User | None) -> ReconcileSum
         run = ReconcileRun.objects.create(month=first, started_at=started, created_by=actor)
         _links(run, subjects, classes)
         summary = ReconcileSummary(run.pk, f"{first:%Y-%m}")
+        summary.model, summary.backend = (stored[0].sha256 if stored else ""), engine.name
         _summarise(summary, subjects, classes)
         summary.items_opened, summary.items_existing = open_items(
             subjects, classes, facts, source=f"reconcile:{first:%Y-%m}", actor=actor

@@ -36,6 +36,9 @@ class Subject:
     method: str
     role: str
     evidence: dict[str, str]
+    probability: float = 1.0
+    review: str = ""  # "pending": a model candidate (candidate_id) awaiting a person
+    candidate_id: int | None = None
 
     @property
     def id_present(self) -> bool:
