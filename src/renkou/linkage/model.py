@@ -443,10 +443,11 @@ class Backend:
         return linker, aliases[1]
 
     def _spark_frame(self, table: pa.Table) -> Any:
-        return self.spark.createDataFrame(table.to_pandas(), schema=_spark_schema())
+        # Rows, not pandas: a nullable integer column would arrive as float.
+        return self.spark.createDataFrame(table.to_pylist(), schema=_spark_schema())
 
     def register_tf(self, linker: Any, column: str, tf: pa.Table) -> None:
-        data: Any = tf if self.name == "duckdb" else self.spark.createDataFrame(tf.to_pandas())
+        data: Any = tf if self.name == "duckdb" else self.spark.createDataFrame(tf.to_pylist())
         linker.table_management.register_term_frequency_lookup(data, column, overwrite=True)
 
     def records(self, frame: Any, columns: Sequence[str]) -> list[dict[str, Any]]:

@@ -26,8 +26,9 @@ def java_available() -> bool:
     return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
 
 
-def spark_session(master: str = "local[2]", driver_memory: str = "2g") -> Any:
-    """Start (or reuse) a Spark session configured for Splink."""
+def spark_session(master: str = "local[2]", driver_memory: str = "2g", partitions: int = 8) -> Any:
+    """Start (or reuse) a Spark session configured for Splink (``partitions``: shuffle
+    partitions; few for small data, where each one costs more than it saves)."""
     if not java_available():
         raise SparkUnavailableError("Spark 引擎需要 Java（未找到 java）。")
     try:
@@ -41,8 +42,8 @@ def spark_session(master: str = "local[2]", driver_memory: str = "2g") -> Any:
         .appName("renkou-linkage")
         .config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", driver_memory)
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.default.parallelism", "8")
+        .config("spark.sql.shuffle.partitions", str(partitions))
+        .config("spark.default.parallelism", str(partitions))
         .config("spark.ui.enabled", "false")
         .config("spark.local.dir", local_dir)
         .config("spark.ui.showConsoleProgress", "false")
