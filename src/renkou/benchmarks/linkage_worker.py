@@ -128,15 +128,12 @@ def _splink_standard(
     linker.training.estimate_probability_two_random_records_match([block_on("id")], recall=0.9)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("name", "place")
-    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name", "place"))
     t1 = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=AUTO)
-    rows = con.sql(
-        f"SELECT source_dataset_l, unique_id_l, unique_id_r, match_probability, id_l, id_r "
-        f"FROM {pred.physical_name}"  # noqa: S608 - Splink's own table name
-    ).to_arrow_table()
+    cols = "source_dataset_l, unique_id_l, unique_id_r, match_probability, id_l, id_r"
+    sql = f"SELECT {cols} FROM {pred.physical_name}"  # noqa: S608 - Splink's own table
+    rows = con.sql(sql).to_arrow_table()
     timings["train_s"] = round(t1 - t0, 3)
     timings["predict_s"] = round(time.perf_counter() - t1, 3)
     best: dict[int, tuple[float, int, bool]] = {}
@@ -211,9 +208,11 @@ def run(contender: str, county: Path, *, model: Path | None, repeat: int) -> dic
         if model is None:
             raise SystemExit("renkou_train needs --model")
         model.write_text(stored.to_json(), encoding="utf-8")
-        return {"name": contender, "wall_s": round(wall, 3), "load_s": round(load_s, 3),
-                "peak_rss_mib": round(_status_kib("VmHWM") / 1024, 1),
-                "load_peak_rss_mib": round(load_peak / 1024, 1), "summary": stored.summary}  # fmt: skip
+        return {
+            "name": contender, "wall_s": round(wall, 3), "load_s": round(load_s, 3),
+            "peak_rss_mib": round(_status_kib("VmHWM") / 1024, 1),
+            "load_peak_rss_mib": round(load_peak / 1024, 1), "summary": stored.summary,
+        }  # fmt: skip
     timings: dict[str, float] = {}
     fn = _runner(contender, model, timings)
     walls: list[float] = []
@@ -224,9 +223,7 @@ def run(contender: str, county: Path, *, model: Path | None, repeat: int) -> dic
         walls.append(time.perf_counter() - t1)
     peak = _status_kib("VmHWM")
     scores = evaluate(results, truths, register).as_dict()
-    pending = sum(
-        1 for r in results for v in r.table["review"].to_pylist() if v == "pending"
-    )
+    pending = sum(1 for r in results for v in r.table["review"].to_pylist() if v == "pending")
     return {
         "name": contender, "wall_s": round(statistics.median(walls), 3),
         "walls_s": [round(w, 3) for w in walls], "load_s": round(load_s, 3),

@@ -33,7 +33,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from renkou.linkage import idnumber
-from renkou.linkage.normalize import date_level, name_level
+from renkou.linkage.normalize import date_level, name_level_prepared
 from renkou.linkage.subjects import Subjects, subjects_of
 from renkou.linkage.tables import Feed, Register
 
@@ -132,7 +132,7 @@ def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _Stat
 
 
 def _confirms(s: Subjects, i: int, r: dict[str, Any]) -> bool:
-    if name_level(s.name[i], r["name"]) not in _NAME_OK:
+    if name_level_prepared(s.simple[i], s.key[i], r["simple"], r["key"]) not in _NAME_OK:
         return False
     if s.sex[i] and r["sex"] and s.sex[i] != r["sex"]:
         return False
@@ -274,7 +274,9 @@ def _evidence(s: Subjects, i: int, r: dict[str, Any] | None, method: str | None)
     newborn = method == "mother_household"
     same_sex = "same" if s.sex[i] == r["sex"] else "different"
     return {
-        "name": "n/a" if newborn else name_level(s.name[i], r["name"]),
+        "name": "n/a"
+        if newborn
+        else name_level_prepared(s.simple[i], s.key[i], r["simple"], r["key"]),
         "dob": "n/a" if newborn or s.side[i] == "mother" else date_level(s.dob[i], r["dob"]),
         "sex": "n/a" if newborn or not s.sex[i] else same_sex,
         "place": _place_level(s, i, r),

@@ -115,9 +115,11 @@ class Command(BaseCommand):
                 f"peak RSS {train['peak_rss_mib']} MiB"
             )
         for run in result["runs"]:
-            extra = f"  (train {run['train_s']} s + predict {run['predict_s']} s)" if (
-                "predict_s" in run
-            ) else ""
+            extra = (
+                f"  (train {run['train_s']} s + predict {run['predict_s']} s)"
+                if ("predict_s" in run)
+                else ""
+            )
             self.stdout.write(
                 f"  {run['name']:16s} F1 {run['f1']:.6f}  P {run['precision']:.6f}  "
                 f"R {run['recall']:.6f}  fp {run['fp']}  fn {run['fn']}  "
