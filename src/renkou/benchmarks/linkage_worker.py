@@ -216,11 +216,15 @@ def run(contender: str, county: Path, *, model: Path | None, repeat: int) -> dic
     timings: dict[str, float] = {}
     fn = _runner(contender, model, timings)
     walls: list[float] = []
+    phases: dict[str, list[float]] = {}
     results: list[LinkResult] = []
     for _ in range(repeat):
         t1 = time.perf_counter()
         results = fn(register, feeds)
         walls.append(time.perf_counter() - t1)
+        for k, v in timings.items():
+            phases.setdefault(k, []).append(v)
+    timings = {k: round(statistics.median(v), 3) for k, v in phases.items()}
     peak = _status_kib("VmHWM")
     scores = evaluate(results, truths, register).as_dict()
     pending = sum(1 for r in results for v in r.table["review"].to_pylist() if v == "pending")

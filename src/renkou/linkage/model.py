@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,7 +54,6 @@ __all__ = [
 ]
 
 FORMAT: Final = "renkou-linkage-model/1"
-_LOG = logging.getLogger(__name__)
 # Non-null levels of each comparison, best first (Splink numbers them k-1 … 0).
 LEVELS: Final[dict[str, tuple[str, ...]]] = {
     "id": ("exact", "repairable", "different"),
@@ -65,25 +63,24 @@ LEVELS: Final[dict[str, tuple[str, ...]]] = {
     "place": ("household", "village", "different"),
 }
 _WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_COLUMNS: Final = (
-    "unique_id", "id", "id_ok", "name", "key", "sex", "dob", "dob_year", "dob_days", "dob_md",
-    "place", "household",
-)  # fmt: skip
 FRAME_SCHEMA: Final = pa.schema(
     [
         ("unique_id", pa.int64()), ("id", pa.string()), ("id_ok", pa.bool_()),
         ("name", pa.string()), ("key", pa.string()), ("sex", pa.string()),
         ("dob", pa.string()), ("dob_year", pa.int64()), ("dob_days", pa.int64()),
         ("dob_md", pa.string()), ("place", pa.string()), ("household", pa.string()),
+        ("dob_fz", pa.string()),
     ]
 )  # fmt: skip
 # Predictions: pairs sharing one of these (the register side reduced by a semi-join).
+# Pinyin keys absorb homophones, traditional characters and rare characters sent as
+# pinyin; only a name with a "*" (or none) needs the birth date alone: ``dob_fz`` is the
+# birth date on every register row but only on such feed rows (null on the others).
 BLOCKS: Final = (
     ("key", "dob_year"),
-    ("dob",),
     ("key", "dob_md"),
     ("key", "place"),
-    ("place", "sex", "dob_year"),
+    ("dob_fz",),
 )
 # Training (EM): each session fixes the compared columns of its rule.
 _TRAIN_BLOCKS: Final = (("dob",), ("key", "place"))
@@ -276,29 +273,35 @@ def _check_sql(column: str) -> str:
     )
 
 
-def register_frame(register: Register, con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """The register in the model's columns (``FRAME_SCHEMA``), one query."""
+_FRAME_SQL: Final = f"""
+    SELECT rid AS unique_id, nullif(id, '') AS id, {_check_sql("id")} AS id_ok,
+           nullif(simple, '') AS name, nullif(key, '') AS key,
+           nullif(trim(sex), '') AS sex, strftime(dob, '%Y-%m-%d') AS dob,
+           CAST(year(dob) AS BIGINT) AS dob_year,
+           CAST(dob - DATE '1970-01-01' AS BIGINT) AS dob_days,
+           strftime(dob, '%m-%d') AS dob_md, nullif(place, '') AS place,
+           nullif(trim(household), '') AS household, strftime(dob, '%Y-%m-%d') AS dob_fz
+    FROM reg ORDER BY rid
+"""
+
+
+def _frame(table: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Register rows (``Register.table`` columns) in the model's columns (``FRAME_SCHEMA``)."""
     cur = con.cursor()
     try:
-        cur.register("reg", register.table)
-        return (
-            cur.sql(
-                f"""
-            SELECT rid AS unique_id, nullif(id, '') AS id, {_check_sql("id")} AS id_ok,
-                   nullif(simple, '') AS name, nullif(key, '') AS key,
-                   nullif(trim(sex), '') AS sex, strftime(dob, '%Y-%m-%d') AS dob,
-                   CAST(year(dob) AS BIGINT) AS dob_year,
-                   CAST(dob - DATE '1970-01-01' AS BIGINT) AS dob_days,
-                   strftime(dob, '%m-%d') AS dob_md, nullif(place, '') AS place,
-                   nullif(trim(household), '') AS household
-            FROM reg ORDER BY rid
-            """
-            )
-            .to_arrow_table()
-            .cast(FRAME_SCHEMA)
-        )
+        cur.register("reg", table)
+        return cur.sql(_FRAME_SQL).to_arrow_table().cast(FRAME_SCHEMA)
     finally:
         cur.close()
+
+
+def register_frame(register: Register, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The whole register in the model's columns (``FRAME_SCHEMA``), one query."""
+    return _frame(register.table, con)
+
+
+def _places(register: Register) -> list[str]:
+    return [p for p in register.table["place"].unique().to_pylist() if p]
 
 
 def feed_frame(
@@ -349,7 +352,9 @@ def feed_frame(
                    strftime(r.dob, '%Y-%m-%d') AS dob, CAST(year(r.dob) AS BIGINT) AS dob_year,
                    CAST(r.dob - DATE '1970-01-01' AS BIGINT) AS dob_days,
                    strftime(r.dob, '%m-%d') AS dob_md,
-                   CASE WHEN h.n = 1 THEN h.label END AS place, r.household
+                   CASE WHEN h.n = 1 THEN h.label END AS place, r.household,
+                   CASE WHEN r.key IS NULL OR contains(r.key, '*')
+                        THEN strftime(r.dob, '%Y-%m-%d') END AS dob_fz
             FROM raw r LEFT JOIN hit h USING (unique_id) ORDER BY r.unique_id
             """
             )
@@ -360,34 +365,46 @@ def feed_frame(
         cur.close()
 
 
-def _reduce(register: pa.Table, feed: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """The register rows sharing at least one blocking key with a feed row."""
+# Blocking columns as expressions over the raw register table (cheaper than the view's
+# text columns when joined against a million rows).
+_REG_KEYS: Final = {
+    "key": ("r.key", "f.key"),
+    "dob_year": ("year(r.dob)", "f.dob_year"),
+    "dob_md": ("lpad(month(r.dob)::VARCHAR, 2, '0') || '-' || lpad(day(r.dob)::VARCHAR, 2, '0')",
+               "f.dob_md"),
+    "place": ("r.place", "f.place"),
+    "dob_fz": ("r.dob", "CAST(f.dob_fz AS DATE)"),
+}  # fmt: skip
+
+
+def _reduce(register: Register, feed: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The register rows sharing at least one blocking key with a feed row, in the model's
+    columns (the join runs on the raw register; only the rows kept are converted)."""
     joins = " UNION ".join(
-        "SELECT r.unique_id FROM reg r JOIN feed f ON "
-        + " AND ".join(f"r.{c} = f.{c}" for c in cols)
+        "SELECT r.rid FROM reg r JOIN feed f ON "
+        + " AND ".join(f"{_REG_KEYS[c][0]} = {_REG_KEYS[c][1]}" for c in cols)
         for cols in BLOCKS
     )
     cur = con.cursor()
     try:
-        cur.register("reg", register)
+        cur.register("reg", register.table)
         cur.register("feed", feed)
-        return (
-            cur.sql(f"SELECT * FROM reg WHERE unique_id IN ({joins}) ORDER BY unique_id")
-            .to_arrow_table()
-            .cast(FRAME_SCHEMA)
-        )
+        rids = cur.sql(f"SELECT rid FROM ({joins}) ORDER BY rid").to_arrow_table()["rid"]
     finally:
         cur.close()
+    return _frame(register.table.take(rids), con)
 
 
-def _tf(register: pa.Table, column: str, con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Term frequencies of ``column`` in the register (never the feed)."""
+def _tf(register: Register, column: str, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Term frequencies of ``column`` ("name": the simplified name, or "key") in the
+    register — never the feed."""
+    source = {"name": "simple", "key": "key"}[column]
     cur = con.cursor()
     try:
-        cur.register("reg", register)
+        cur.register("reg", register.table.select([source]))
         return cur.sql(
-            f"SELECT {column}, count(*) / sum(count(*)) OVER () AS tf_{column} "
-            f"FROM reg WHERE {column} IS NOT NULL GROUP BY {column}"
+            f"SELECT {source} AS {column}, count(*) / sum(count(*)) OVER () AS tf_{column} "
+            f"FROM reg WHERE {source} <> '' GROUP BY {source}"
         ).to_arrow_table()
     finally:
         cur.close()
@@ -485,8 +502,8 @@ def train(
     con = duckdb.connect()
     try:
         reg = register_frame(register, con)
-        feed = feed_frame(subjects, reg.column("place").unique().drop_null().to_pylist(), con)
-        tfs = {c: _tf(reg, c, con) for c in ("name", "key")}
+        feed = feed_frame(subjects, _places(register), con)
+        tfs = {c: _tf(register, c, con) for c in ("name", "key")}
     finally:
         con.close()
     if feed.num_rows == 0 or reg.num_rows == 0:
@@ -540,7 +557,6 @@ def score(
     *,
     thresholds: Thresholds,
     backend: Backend | None = None,
-    register_frame_cache: pa.Table | None = None,
 ) -> list[Scored]:
     """Score the subjects against the register; the best candidate of each subject at or
     above the review threshold. A subject whose runner-up also reaches the review threshold
@@ -552,12 +568,9 @@ def score(
     settings_dict = model.settings_for(backend.name)
     con = duckdb.connect()
     try:
-        reg = register_frame_cache if register_frame_cache is not None else None
-        if reg is None:
-            reg = register_frame(register, con)
-        feed = feed_frame(subjects, reg.column("place").unique().drop_null().to_pylist(), con)
-        tfs = {c: _tf(reg, c, con) for c in ("name", "key")}
-        small = _reduce(reg, feed, con)
+        feed = feed_frame(subjects, _places(register), con)
+        tfs = {c: _tf(register, c, con) for c in ("name", "key")}
+        small = _reduce(register, feed, con)
     finally:
         con.close()
     if small.num_rows == 0:
