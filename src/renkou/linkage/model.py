@@ -28,6 +28,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import random
+import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -419,6 +421,7 @@ class Backend:
 
     name: str = "duckdb"
     spark: Any = None  # a SparkSession for "spark"
+    memory_limit: str = "3GB"  # DuckDB's working memory (beyond the input tables)
 
     def __post_init__(self) -> None:
         if self.name not in ("duckdb", "spark"):
@@ -439,6 +442,9 @@ class Backend:
         if self.name == "duckdb":
             con = duckdb.connect()
             con.execute("SET threads TO 2")
+            # Spill to disk rather than grow past this (DuckDB's default is 80 % of RAM).
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/renkou-duckdb'")
             con.register("renkou_register", register)
             con.register("renkou_feed", feed)
             api: Any = DuckDBAPI(connection=con)
@@ -492,13 +498,23 @@ def train(
     *,
     backend: Backend | None = None,
     max_pairs: float = 2e6,
+    max_subjects: int = 30_000,
     seed: int = 1,
 ) -> StoredModel:
     """Train the model (u by random sampling, m by EM in two sessions) on the register and
-    one month's feed subjects; returns the parameters to store."""
+    one month's feed subjects; returns the parameters to store.
+
+    At most ``max_subjects`` feed subjects (a seeded random sample) take part: the EM
+    session blocked on the birth date compares each with every register person born that
+    day, which at 5M × 500k would be 10^8 pairs; 3·10^4 subjects already hold ~2.7·10^4
+    true matches, ample for the m-probabilities (the prior does not depend on the sample).
+    """
     from splink import block_on
 
     backend = backend or Backend()
+    if len(subjects) > max_subjects:
+        picked = sorted(random.Random(seed).sample(range(len(subjects)), max_subjects))
+        subjects = [subjects[i] for i in picked]
     con = duckdb.connect()
     try:
         reg = register_frame(register, con)
