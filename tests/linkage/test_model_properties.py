@@ -75,3 +75,17 @@ def test_a_number_failing_its_check_may_link(county: County) -> None:  # noqa: F
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def test_a_valid_number_missing_from_the_register_never_links_automatically(
+    county: County,  # noqa: F811
+) -> None:
+    born = date(1991, 8, 9)
+    number = make_id(AREA, born, "157")
+    reg = register(person("P1", "刘明", "男", born, "157", 公民身份号码=""))
+    s = subjects_of(feed("pupil", {"学生姓名": "刘明", "性别": "男", "身份证号": number,
+                                   "出生日期": "1991-08-09", "家庭住址": ADDRESS}))  # fmt: skip
+    assert s.id_status[0] == "valid"
+    found = score(reg, [(s, 0)], county.model, thresholds=Thresholds(auto=0.5, review=0.01))
+    assert [f.route for f in found] == ["pending"]
+    assert found[0].evidence["id"] == "missing"

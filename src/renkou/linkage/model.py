@@ -566,6 +566,16 @@ def _evidence(row: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _unmatched_valid_number(row: dict[str, Any]) -> bool:
+    """The feed side carries a valid number and the register person none: a valid number
+    not in the register is more often someone else (a person we do not hold) than a gap
+    in our record, so such a link is never automatic."""
+    feed_ok, reg_id = (
+        (row["id_ok_l"], row["id_r"]) if row["_feed_left"] else (row["id_ok_r"], row["id_l"])
+    )
+    return bool(feed_ok) and reg_id is None
+
+
 def score(
     register: Register,
     subjects: Sequence[tuple[Subjects, int]],
@@ -607,13 +617,14 @@ def score(
         rid = int(r["unique_id_r"] if feed_left else r["unique_id_l"])
         if r["id_ok_l"] and r["id_ok_r"] and r["id_l"] != r["id_r"]:
             continue  # two valid numbers that differ: two people (DOMAIN.md §2)
+        r["_feed_left"] = feed_left
         best.setdefault(sid, []).append((float(r["match_probability"]), rid, r))
     out: list[Scored] = []
     for sid, cands in sorted(best.items()):
         cands.sort(key=lambda c: (-c[0], c[1]))
         p, rid, row = cands[0]
         route = thresholds.route(p)
-        if route == "auto" and len(cands) > 1:
-            route = "pending"  # a second candidate also plausible: a person decides
+        if route == "auto" and (len(cands) > 1 or _unmatched_valid_number(row)):
+            route = "pending"  # a second candidate, or a number we cannot check: a person
         out.append(Scored(sid, rid, p, route, _evidence(row)))
     return out
