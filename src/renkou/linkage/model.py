@@ -465,6 +465,11 @@ class Backend:
         )
         return linker, aliases[1]
 
+    def close(self, linker: Any) -> None:
+        """Release the linker's in-process database (Spark keeps its session)."""
+        if self.name == "duckdb":
+            linker._db_api._con.close()
+
     def _spark_frame(self, table: pa.Table) -> Any:
         # Rows, not pandas: a nullable integer column would arrive as float.
         return self.spark.createDataFrame(table.to_pylist(), schema=_spark_schema())
@@ -535,6 +540,7 @@ def train(
             block_on(*cols), fix_probability_two_random_records_match=True
         )
     model = linker.misc.save_model_to_json()
+    backend.close(linker)
     summary = {
         "register_rows": reg.num_rows,
         "feed_subjects": feed.num_rows,
@@ -610,6 +616,7 @@ def score(
         "id_ok_l", "id_ok_r", "id_l", "id_r", *(f"gamma_{n}" for n in LEVELS),
     ]  # fmt: skip
     rows = backend.records(predictions, columns)
+    backend.close(linker)
     best: dict[int, list[tuple[float, int, dict[str, Any]]]] = {}
     for r in rows:
         feed_left = r["source_dataset_l"] == feed_name

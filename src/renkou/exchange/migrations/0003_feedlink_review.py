@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exchange', '0002_reconcile'),
+        ("exchange", "0002_reconcile"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedlink',
-            name='review',
-            field=models.CharField(blank=True, choices=[('', '无需审核'), ('pending', '待审核'), ('confirmed', '确认同一人'), ('rejected', '确认非同一人')], max_length=10, verbose_name='人工审核'),
+            model_name="feedlink",
+            name="review",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "无需审核"),
+                    ("pending", "待审核"),
+                    ("confirmed", "确认同一人"),
+                    ("rejected", "确认非同一人"),
+                ],
+                max_length=10,
+                verbose_name="人工审核",
+            ),
         ),
     ]
