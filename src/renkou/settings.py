@@ -16,7 +16,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from renkou.envconf import env_bool, env_choice, env_int, env_list, env_str
+from renkou.envconf import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RENKOU_ENV = env_choice("RENKOU_ENV", "dev", ("dev", "test", "production"))
@@ -227,6 +227,17 @@ RENKOU_FILE_TTL_HOURS = env_int("RENKOU_FILE_TTL_HOURS", 72, minimum=1)
 # API tokens expire like a session's absolute lifetime; getting a new one revokes the old.
 RENKOU_API_TOKEN_HOURS = env_int("RENKOU_API_TOKEN_HOURS", 12, minimum=1)
 RENKOU_UPLOAD_MAX_BYTES = env_int("RENKOU_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+
+# Record linkage (renkou.linkage): the probabilistic stage's match probabilities — at or
+# above AUTO a link, at or above REVIEW a candidate for the review queue, below: none.
+# The backend runs Splink in-process (duckdb) or on Spark (spark; province scale).
+RENKOU_LINK_AUTO = env_float("RENKOU_LINK_AUTO", 0.99, minimum=0.5, maximum=1.0)
+RENKOU_LINK_REVIEW = env_float("RENKOU_LINK_REVIEW", 0.80, minimum=0.01, maximum=1.0)
+if RENKOU_LINK_REVIEW > RENKOU_LINK_AUTO:
+    raise ImproperlyConfigured("RENKOU_LINK_REVIEW must not exceed RENKOU_LINK_AUTO")
+RENKOU_LINKAGE_BACKEND = env_choice("RENKOU_LINKAGE_BACKEND", "duckdb", ("duckdb", "spark"))
+RENKOU_SPARK_MASTER = env_str("RENKOU_SPARK_MASTER", "local[2]")
+RENKOU_SPARK_DRIVER_MEMORY = env_str("RENKOU_SPARK_DRIVER_MEMORY", "2g")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Background jobs (feed previews and imports, comparisons): django-tasks with its database
 # backend; `renkou db_worker` runs them. A file up to RENKOU_INLINE_JOB_MAX_BYTES is

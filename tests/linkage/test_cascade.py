@@ -47,7 +47,13 @@ def pupil(**values: str) -> dict[str, str]:
 def test_exact_id_links_normalised_numbers(shown: str) -> None:
     (r,) = rows(link(register(A), feed("pupil", pupil(身份证号=shown))))
     assert (r["person"], r["method"], r["role"]) == ("GA1", "exact_id", "self")
-    assert r["evidence"] == {"name": "exact", "dob": "exact", "sex": "same", "place": "village"}
+    assert r["evidence"] == {
+        "name": "exact",
+        "dob": "exact",
+        "sex": "same",
+        "place": "village",
+        "id": "exact",
+    }
 
 
 def test_fifteen_digit_number_is_upgraded() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from renkou.benchmarks.linkage import KINDS
 from renkou.linkage.cascade import link, link_exact_only
@@ -36,6 +37,19 @@ def test_cascade_on_a_synthetic_county(county: Path) -> None:
 
 def test_bench_linkage_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("bench", "linkage", "--people", "2000", "--repeat", "1", "--json")
-    out = capsys.readouterr().out
-    assert '"renkou_cascade"' in out
-    assert "Splink comparison not part of this build" in out
+    result = json.loads(capsys.readouterr().out)
+    runs = {r["name"]: r for r in result["runs"]}
+    assert set(runs) == {"exact_id_join", "renkou_cascade", "renkou", "splink_standard"}
+    for run in runs.values():
+        assert run["rows"] == result["feed_rows"] > 0
+        assert 0.0 < run["f1"] <= 1.0
+        assert run["peak_rss_mib"] >= run["load_peak_rss_mib"] > 0
+    assert runs["renkou"]["f1"] >= runs["renkou_cascade"]["f1"] > runs["exact_id_join"]["f1"]
+    assert runs["renkou"]["valid_id_false_links"] == 0
+    assert result["renkou_train"]["wall_s"] > 0
+    assert result["ratios"]["splink_standard_vs_renkou_wall"] is not None
+
+
+def test_bench_linkage_refuses_unknown_contenders() -> None:
+    with pytest.raises(CommandError, match="contenders"):
+        call_command("bench", "linkage", "--people", "2000", "--contenders", "nobody")

@@ -26,6 +26,8 @@ def result(kind: str, links: list[tuple[int, str | None, str | None]]) -> LinkRe
                 "feed_id_valid": [m != "name_dob_unique" for _, _, m in links],
                 "id_agrees": [p is not None and m == "exact_id" for _, p, m in links],
                 "evidence": [None] * n,
+                "probability": [1.0 if p else 0.0 for _, p, _ in links],
+                "review": [""] * n,
             },
             schema=RESULT_SCHEMA,
         )

@@ -1,68 +1,45 @@
-"""``renkou bench linkage``: the exact-ID join and renkou's cascade on one synthetic county.
+"""``renkou bench linkage``: renkou's matcher, an exact-ID join and a standard Splink model
+on one synthetic county (BENCHMARKS.md §1).
 
-Both run in one process on the same loaded register and feeds (BENCHMARKS.md §1).
-Wall time is the median of ``repeat`` runs. Memory is the process's resident set
-(Linux /proc/self/status): before each phase the kernel's peak counter is reset
-(``/proc/self/clear_refs`` ← "5"), and the phase reports its peak VmHWM minus the RSS
-at its start, i.e. the extra memory the phase needed on top of what was already
-resident (the loaded register and feeds). Where the reset is not available the
-figure is the process's lifetime peak and is flagged as such.
-The Splink comparison is not part of this build yet.
+Every contender runs on the same generated files, each in its own fresh process
+(renkou.benchmarks.linkage_worker): the process loads the register and the month's feeds
+(identical work for all, reported as ``load_s``), runs the contender ``repeat`` times and
+scores the result against the truth files. Wall time is the median of the runs, without
+the load. Memory is the worker's peak resident set (VmHWM from /proc, cross-checked with
+the ru_maxrss that wait4 reports to this parent): a fresh process per contender means no
+contender pays for, or profits from, memory another left behind; ``load_peak_rss_mib`` is
+the part all contenders share (the loaded register and feeds), so
+``peak_rss_mib - load_peak_rss_mib`` is what the method itself needed.
+
+renkou's model is trained once, first, in its own process (``renkou_train``, reported
+but not part of the monthly wall: the stored model is reused month after month); the
+``renkou`` contender loads the stored model and runs cascade + model as ``renkou
+reconcile`` does. The standard Splink model has no stored model in its normal flow: its
+wall time includes training, and ``predict_s`` is given separately for a like-for-like
+view of scoring alone.
 """
 
 from __future__ import annotations
 
-import statistics
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-from renkou.linkage.cascade import LinkResult, link, link_exact_only
-from renkou.linkage.evaluate import evaluate
-from renkou.linkage.tables import Feed, Register
-
-__all__ = ["KINDS", "run_linkage_bench"]
+__all__ = ["CONTENDERS", "KINDS", "run_linkage_bench"]
 
 KINDS: Final = ("police", "birth_cert", "marriage", "pupil")
-SPLINK_NOTE: Final = "Splink comparison not part of this build yet (Splink is not installed)."
-_MIB: Final = 1024 * 1024
-
-
-def _status_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def _measure(fn: Callable[[], Any]) -> tuple[Any, float, dict[str, Any]]:
-    """Run ``fn``; (its value, wall seconds, memory figures in MiB)."""
-    reset = _reset_peak()
-    start_rss = _status_kib("VmRSS") or 0
-    t0 = time.perf_counter()
-    value = fn()
-    wall = time.perf_counter() - t0
-    peak = _status_kib("VmHWM") or 0
-    memory = {
-        "rss_start_mib": round(start_rss / 1024, 1),
-        "peak_rss_mib": round(peak / 1024, 1),
-        "peak_delta_mib": round((peak - start_rss) / 1024, 1),
-        "peak_is_phase_local": reset,
-    }
-    return value, wall, memory
+# Output name → worker contender.
+CONTENDERS: Final = {
+    "exact_id_join": "exact_id",
+    "renkou_cascade": "cascade",
+    "renkou": "renkou",
+    "splink_standard": "splink_standard",
+}
 
 
 def _county(people: int, noise: float, seed: int, data: Path | None, work: Path) -> Path:
@@ -75,71 +52,75 @@ def _county(people: int, noise: float, seed: int, data: Path | None, work: Path)
     return out
 
 
-def _month(county: Path) -> str:
-    months = sorted(p.name for p in (county / "feeds").iterdir() if p.is_dir())
-    if not months:
-        raise RuntimeError(f"{county} has no feeds")
-    return months[0]
+def _worker(contender: str, county: Path, work: Path, model: Path, repeat: int) -> dict[str, Any]:
+    """Run one contender in a fresh process; its JSON result plus the OS's peak RSS."""
+    out = work / f"{contender}.json"
+    cmd = [sys.executable, "-m", "renkou.benchmarks.linkage_worker", contender, str(county),
+           str(out), "--model", str(model), "--repeat", str(repeat)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    log = work / f"{contender}.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)  # noqa: S603
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 or not out.is_file():
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise RuntimeError(f"linkage bench worker {contender} failed:\n{tail}")
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    result["os_maxrss_mib"] = round(usage.ru_maxrss / 1024, 1)
+    return result
 
 
-def _run(
-    name: str,
-    fn: Callable[[Register, Feed], LinkResult],
-    *,
-    register: Register,
-    feeds: list[Feed],
-    truths: dict[str, Path],
-    repeat: int,
-) -> dict[str, Any]:
-    walls: list[float] = []
-    memory: dict[str, Any] = {}
-    results: list[LinkResult] = []
-    for _ in range(repeat):
-        results, wall, mem = _measure(lambda: [fn(register, f) for f in feeds])
-        walls.append(wall)
-        memory = mem if not memory or mem["peak_delta_mib"] > memory["peak_delta_mib"] else memory
-    scores = evaluate(results, truths, register).as_dict()
-    return {"name": name, "wall_s": round(statistics.median(walls), 3),
-            "walls_s": [round(w, 3) for w in walls], **memory, **scores}  # fmt: skip
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
 
 
 def run_linkage_bench(
     *, people: int, noise: float = 1.0, seed: int = 2026, data: Path | None = None,
-    repeat: int = 3,
+    repeat: int = 1, contenders: tuple[str, ...] = tuple(CONTENDERS),
 ) -> dict[str, Any]:  # fmt: skip
-    """Generate (or reuse) a county, link its first month both ways, score and time it."""
+    """Generate (or reuse) a county; train renkou's model; run and score every contender."""
+    unknown = set(contenders) - set(CONTENDERS)
+    if unknown:
+        raise ValueError(f"unknown contenders: {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="renkou-bench-linkage-") as tmp:
+        work = Path(tmp)
         t0 = time.perf_counter()
-        county = _county(people, noise, seed, data, Path(tmp))
+        county = _county(people, noise, seed, data, work)
         generated_s = time.perf_counter() - t0
-        month = _month(county)
-        loaded, load_s, load_mem = _measure(
-            lambda: (
-                Register.from_csv(county / "register.csv"),
-                [Feed.from_csv(county / "feeds" / month / f"{k}.csv", k) for k in KINDS],
-            )
-        )
-        register, feeds = loaded
-        truths = {k: county / "truth" / month / f"{k}.csv" for k in KINDS}
-        common: dict[str, Any] = {"register": register, "feeds": feeds, "truths": truths,
-                                  "repeat": repeat}  # fmt: skip
+        model = work / "model.json"
+        train: dict[str, Any] | None = None
+        if "renkou" in contenders:
+            train = _worker("renkou_train", county, work, model, 1)
         runs = [
-            _run("exact_id_join", link_exact_only, **common),
-            _run("renkou_cascade", link, **common),
+            {**_worker(CONTENDERS[name], county, work, model, repeat), "name": name}
+            for name in CONTENDERS
+            if name in contenders
         ]
-    base, ours = runs
+    by = {r["name"]: r for r in runs}
+    ours, std = by.get("renkou", {}), by.get("splink_standard", {})
+    casc, exact = by.get("renkou_cascade", {}), by.get("exact_id_join", {})
+    first = runs[0] if runs else {}
     return {
-        "people": people, "noise": noise, "seed": seed, "month": month,
-        "register_rows": len(register), "feed_rows": sum(len(f) for f in feeds),
+        "people": people, "noise": noise, "seed": seed,
         "data": str(data) if data is not None else None,
-        "generate_s": round(generated_s, 2), "load_s": round(load_s, 3), "load_memory": load_mem,
-        "runs": runs,
+        "register_rows": first.get("register_rows"), "feed_rows": first.get("rows"),
+        "generate_s": round(generated_s, 2), "load_s": first.get("load_s"),
+        "renkou_train": train, "runs": runs,
         "ratios": {
-            "cascade_vs_exact_wall": round(ours["wall_s"] / base["wall_s"], 2)
-            if base["wall_s"] else None,
-            "cascade_minus_exact_f1": round(ours["f1"] - base["f1"], 6),
+            "splink_standard_vs_renkou_wall": _ratio(std.get("wall_s"), ours.get("wall_s")),
+            "splink_standard_predict_vs_renkou_wall": _ratio(
+                std.get("predict_s"), ours.get("wall_s")
+            ),
+            "renkou_vs_cascade_wall": _ratio(ours.get("wall_s"), casc.get("wall_s")),
+            "renkou_vs_exact_wall": _ratio(ours.get("wall_s"), exact.get("wall_s")),
+            "cascade_vs_exact_wall": _ratio(casc.get("wall_s"), exact.get("wall_s")),
+            "renkou_minus_splink_standard_f1": round(ours["f1"] - std["f1"], 6)
+            if ours and std else None,
+            "renkou_minus_exact_f1": round(ours["f1"] - exact["f1"], 6)
+            if ours and exact else None,
         },
-        "memory_note": "peak_delta_mib = peak VmHWM during the phase minus VmRSS at its start "
-        "(peak counter reset per phase via /proc/self/clear_refs)",
-        "splink": SPLINK_NOTE,
+        "memory_note": "peak_rss_mib: the contender's own process (fresh per contender), "
+        "including the loaded register and feeds (load_peak_rss_mib, the same for all); "
+        "os_maxrss_mib: the same peak as wait4 reports it",
     }  # fmt: skip

@@ -322,3 +322,40 @@ class Job(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+class LinkageModel(models.Model):
+    """Trained parameters of the probabilistic linkage stage (renkou.linkage.model).
+
+    ``params`` is the stored model's JSON text exactly as written; ``sha256`` is its hash,
+    checked on every load (a changed or damaged row is refused, never used). Only one row
+    is active: ``renkou reconcile`` uses it month after month, ``renkou linkage_train``
+    adds a new active row and keeps the old ones as history.
+    """
+
+    created_at = models.DateTimeField(_("训练时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    month = models.DateField(_("训练数据月份"))
+    backend = models.CharField(_("训练引擎"), max_length=10, default="duckdb")
+    params = models.TextField(_("模型参数"))
+    sha256 = models.CharField(_("校验值"), max_length=64)
+    # {"register_rows": int, "feed_subjects": int, "prior": float, "seconds": float, ...}
+    summary = models.JSONField(_("训练摘要"), default=dict, blank=True)
+    is_active = models.BooleanField(_("在用"), default=True)
+
+    class Meta:
+        verbose_name = _("匹配模型")
+        verbose_name_plural = _("匹配模型")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="linkagemodel_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.sha256[:12]}"

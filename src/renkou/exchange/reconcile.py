@@ -27,14 +27,16 @@ from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import unit_in_scope
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.link_review import decisions_apply
+from renkou.exchange.linkage_store import active_model, make_backend, thresholds
 from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
 from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_facts
 from renkou.exchange.reconcile_inputs import feed_input, register_input
 from renkou.exchange.reconcile_items import open_items
 from renkou.exchange.reconcile_nohukou import open_no_hukou
 from renkou.exchange.scope import batches_in, feed_unit
-from renkou.exchange.services import parse_month
-from renkou.linkage.cascade import link
+from renkou.exchange.services import IntakeError, parse_month
+from renkou.linkage.matcher import match
+from renkou.linkage.model import Backend, ModelError, StoredModel
 from renkou.worklists.models import WorkItem, WorkItemEvent
 
 __all__ = ["ReconcileSummary", "reconcile_month"]
@@ -61,6 +63,9 @@ class ReconcileSummary:
     by_class: dict[str, int] = field(default_factory=dict)
     items_opened: int = 0
     items_existing: int = 0
+    pending_review: int = 0
+    model: str = ""  # sha256 of the linkage model used ("" when none is trained yet)
+    backend: str = ""
     seconds: float = 0.0
 
     def counts(self) -> dict[str, Any]:
@@ -68,6 +73,7 @@ class ReconcileSummary:
             "rows": self.rows, "subjects": self.subjects, "linked": self.linked,
             "by_kind": self.by_kind, "by_method": self.by_method, "by_class": self.by_class,
             "items_opened": self.items_opened, "items_existing": self.items_existing,
+            "pending_review": self.pending_review,
         }  # fmt: skip
 
 
@@ -96,23 +102,32 @@ def _rows(pks: list[int]) -> dict[int, FeedRow]:
 
 
 def _subjects(
-    month: dt.date, pk_by_key: dict[str, int], register: Any, unit: OrgUnit | None
-) -> list[Subject]:
-    """Link every kind's current rows of the unit's files; one Subject per row side."""
+    month: dt.date, pk_by_key: dict[str, int], register: Any, unit: OrgUnit | None, *,
+    model: StoredModel | None, backend: Backend,
+) -> list[Subject]:  # fmt: skip
+    """Link every kind's current rows of the unit's files (the cascade, then the model);
+    one Subject per row side. A model candidate between the thresholds keeps its person
+    with review "pending": it counts as unlinked until a person confirms it."""
+    inputs = [(kind, feed_input(kind, month, unit)) for kind in FEEDS]
+    inputs = [(kind, fi) for kind, fi in inputs if fi.row_ids]
+    results = match(
+        register, [fi.feed for _, fi in inputs], model=model, thresholds=thresholds(),
+        backend=backend,
+    )  # fmt: skip
     out: list[Subject] = []
-    for kind in FEEDS:
-        fi = feed_input(kind, month, unit)
-        if not fi.row_ids:
-            continue
+    for (kind, fi), result in zip(inputs, results, strict=True):
         rows = _rows(fi.row_ids)
-        for r in link(register, fi.feed).table.to_pylist():
+        for r in result.table.to_pylist():
             person = pk_by_key.get(r["person"]) if r["person"] is not None else None
             side = r["side"] if r["side"] in ("husband", "wife") else ""
             out.append(
                 Subject(
-                    kind=kind, row=rows[fi.row_ids[r["row"] - 1]], side=side, person_id=person,
-                    method=r["method"] or "", role=r["role"] or "",
-                    evidence={k: str(v) for k, v in (r["evidence"] or {}).items()},
+                    kind=kind, row=rows[fi.row_ids[r["row"] - 1]], side=side,
+                    person_id=person, method=r["method"] or "", role=r["role"] or "",
+                    evidence={k: str(v) for k, v in (r["evidence"] or {}).items()
+                              if v is not None},
+                    probability=float(r["probability"] or 0.0),
+                    review=r["review"] or "",
                 )
             )  # fmt: skip
     return out
@@ -127,7 +142,7 @@ def _links(run: ReconcileRun, subjects: list[Subject], classes: list[list[str]])
                 side=s.side,
                 person_id=s.person_id,
                 method=s.method,
-                probability=s.probability or (1.0 if s.person_id else 0.0),
+                probability=s.probability if s.person_id else 0.0,
                 role=s.role,
                 evidence=s.evidence,
                 discrepancy=codes[0] if codes else "",
@@ -144,23 +159,38 @@ def _summarise(
 ) -> None:
     summary.subjects = len(subjects)
     summary.rows = len({s.row.pk for s in subjects})
-    summary.linked = sum(1 for s in subjects if s.person_id)
+    summary.linked = sum(1 for s in subjects if s.linked)
     summary.by_kind = dict(Counter(s.kind for s in subjects))
     summary.by_method = dict(Counter(s.method for s in subjects if s.method))
     summary.by_class = dict(Counter(c for codes in classes for c in codes))
+    summary.pending_review = sum(1 for s in subjects if s.review == "pending")
 
 
 def reconcile_month(
-    *, month: str | dt.date, actor: User | None, unit: OrgUnit | None = None
+    *,
+    month: str | dt.date,
+    actor: User | None,
+    unit: OrgUnit | None = None,
+    backend: str | None = None,
 ) -> ReconcileSummary:
     """Compare the month's current feed rows of ``unit``'s files (default: the actor's
     unit; the command line's is the whole county) with the whole register; store the
-    links and open one work item per discrepancy (audited as ``reconcile.run``)."""
+    links and open one work item per discrepancy (audited as ``reconcile.run``). The
+    probabilistic stage runs with the active stored model (none trained yet: the cascade
+    alone) on ``backend`` (default: the settings' RENKOU_LINKAGE_BACKEND)."""
     unit = feed_unit(actor, unit)
     _check_actor(actor, unit)
     first, started, clock = parse_month(month), timezone.now(), time.perf_counter()
+    try:
+        stored = active_model()
+    except ModelError as exc:
+        raise IntakeError(str(exc)) from exc
+    engine = make_backend(backend)
     reg = register_input()
-    subjects = _subjects(first, reg.pk_by_key, reg.register, unit)
+    subjects = _subjects(
+        first, reg.pk_by_key, reg.register, unit,
+        model=stored[1] if stored else None, backend=engine,
+    )  # fmt: skip
     # After every linking stage: reviewers' earlier decisions win (link_review.py).
     decisions_apply(subjects)
     facts: Facts = load_facts(subjects)
@@ -180,6 +210,7 @@ def reconcile_month(
         refresh_planner_stats(FeedLink, WorkItem, WorkItemEvent)
         _links(run, subjects, classes)
         summary = ReconcileSummary(run.pk, f"{first:%Y-%m}")
+        summary.model, summary.backend = (stored[0].sha256 if stored else ""), engine.name
         _summarise(summary, subjects, classes)
         # Items open where the person is registered, which may lie outside the unit of
         # a township's run (a person of another township in its police file): the run

@@ -30,13 +30,14 @@ from typing import Any, Final
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from renkou.linkage import idnumber
-from renkou.linkage.normalize import date_level, name_level
+from renkou.linkage.normalize import date_level, name_level_prepared
 from renkou.linkage.subjects import Subjects, subjects_of
 from renkou.linkage.tables import Feed, Register
 
-__all__ = ["METHODS", "LinkResult", "link"]
+__all__ = ["METHODS", "RESULT_SCHEMA", "LinkResult", "link", "link_exact_only", "link_subjects"]
 
 METHODS: Final = ("exact_id", "mother_id", "repaired_id", "mother_household", "name_dob_unique")
 _NAME_OK: Final = frozenset({"exact", "pinyin", "masked"})
@@ -49,13 +50,16 @@ _MOTHER_RELATIONS: Final = {
     "外孙子": ("女",), "外孙女": ("女",),
 }  # fmt: skip
 _EVIDENCE_TYPE: Final = pa.struct(
-    [("name", pa.string()), ("dob", pa.string()), ("sex", pa.string()), ("place", pa.string())]
-)
+    [("name", pa.string()), ("dob", pa.string()), ("sex", pa.string()), ("place", pa.string()),
+     ("id", pa.string())]
+)  # fmt: skip
+_ID_EVIDENCE: Final = {"exact_id": "exact", "mother_id": "exact", "repaired_id": "repaired"}
 RESULT_SCHEMA: Final = pa.schema(
     [
         ("kind", pa.string()), ("row", pa.int64()), ("side", pa.string()),
         ("person", pa.string()), ("method", pa.string()), ("role", pa.string()),
         ("feed_id_valid", pa.bool_()), ("id_agrees", pa.bool_()), ("evidence", _EVIDENCE_TYPE),
+        ("probability", pa.float64()), ("review", pa.string()),
     ]
 )  # fmt: skip
 
@@ -67,8 +71,10 @@ class LinkResult:
     table: pa.Table
 
     def linked(self) -> pa.Table:
-        """Only the subjects linked to a register person."""
-        return self.table.filter(self.table["person"].is_valid())
+        """Only the subjects linked to a register person (a link awaiting review is not)."""
+        t = self.table
+        pending = pc.fill_null(pc.equal(t["review"], "pending"), False)
+        return t.filter(pc.and_(t["person"].is_valid(), pc.invert(pending)))
 
 
 @dataclass
@@ -126,7 +132,7 @@ def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _Stat
 
 
 def _confirms(s: Subjects, i: int, r: dict[str, Any]) -> bool:
-    if name_level(s.name[i], r["name"]) not in _NAME_OK:
+    if name_level_prepared(s.simple[i], s.key[i], r["simple"], r["key"]) not in _NAME_OK:
         return False
     if s.sex[i] and r["sex"] and s.sex[i] != r["sex"]:
         return False
@@ -257,6 +263,8 @@ def _result(kind: str, s: Subjects, reg: Register, st: _State) -> LinkResult:
         cols["feed_id_valid"].append(valid)
         cols["id_agrees"].append(r is not None and valid and s.id18[i] == r["id"])
         cols["evidence"].append(_evidence(s, i, r, method))
+        cols["probability"].append(1.0 if r else 0.0)
+        cols["review"].append("")
     return LinkResult(pa.table(cols, schema=RESULT_SCHEMA))
 
 
@@ -266,15 +274,23 @@ def _evidence(s: Subjects, i: int, r: dict[str, Any] | None, method: str | None)
     newborn = method == "mother_household"
     same_sex = "same" if s.sex[i] == r["sex"] else "different"
     return {
-        "name": "n/a" if newborn else name_level(s.name[i], r["name"]),
+        "name": "n/a"
+        if newborn
+        else name_level_prepared(s.simple[i], s.key[i], r["simple"], r["key"]),
         "dob": "n/a" if newborn or s.side[i] == "mother" else date_level(s.dob[i], r["dob"]),
         "sex": "n/a" if newborn or not s.sex[i] else same_sex,
         "place": _place_level(s, i, r),
+        "id": _ID_EVIDENCE.get(method or "", "n/a"),
     }
 
 
 def link(register: Register, feed: Feed) -> LinkResult:
     """Link every subject of ``feed`` to the register by the deterministic cascade."""
+    return link_subjects(register, feed)[1]
+
+
+def link_subjects(register: Register, feed: Feed) -> tuple[Subjects, LinkResult]:
+    """The feed's subjects and the cascade's result (row ``i`` of the table is subject ``i``)."""
     subjects = subjects_of(feed)
     state = _State()
     con = duckdb.connect()
@@ -283,7 +299,7 @@ def link(register: Register, feed: Feed) -> LinkResult:
             step(con, subjects, register, state)
     finally:
         con.close()
-    return _result(feed.kind, subjects, register, state)
+    return subjects, _result(feed.kind, subjects, register, state)
 
 
 def link_exact_only(register: Register, feed: Feed) -> LinkResult:

@@ -120,7 +120,7 @@ def evaluate(
     links: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for result in results:
         links.update(_row_links(result))
-        t = result.table
+        t = result.linked()
         bad = [
             1
             for v, a, p, m in zip(

@@ -421,7 +421,12 @@ def repair_candidates(raw: str, *, today: date | None = None) -> list[str]:
     if upgraded or _check_char(s[:17]) == s[17]:
         return []
     when = today if today is not None else date.today()
-    return sorted(c for c in _one_edit_variants(s) if _passes(c, when))
+    # The check character first (cheap): parse() would refuse the others anyway.
+    return sorted(
+        c
+        for c in _one_edit_variants(s)
+        if c[:17].isdigit() and _check_char(c[:17]) == c[17] and _passes(c, when)
+    )
 
 
 # --------------------------------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "match_name",
     "name_key",
     "name_level",
+    "name_level_prepared",
     "parse_date",
     "simplified",
 ]
@@ -84,13 +85,18 @@ def match_name(pattern: str, name: str) -> bool:
 def name_level(feed: str, register: str) -> NameLevel:
     """How a feed name compares with a register name (both raw)."""
     a, b = simplified(feed), simplified(register)
+    return name_level_prepared(a, name_key(a), b, name_key(b))
+
+
+def name_level_prepared(a: str, key_a: str, b: str, key_b: str) -> NameLevel:
+    """name_level() for names already simplified, with their pinyin keys."""
     if not a or not b:
         return "missing"
     if a == b:
         return "exact"
     if MASK in a and match_name(a, b):
         return "masked"
-    if name_key(a) == name_key(b):
+    if key_a == key_b:
         return "pinyin"
     return "different"
 

@@ -8,9 +8,10 @@ the mother through the household, never through the baby's own number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from renkou.linkage import idnumber
 from renkou.linkage.normalize import name_key, parse_date, simplified
@@ -21,6 +22,7 @@ __all__ = ["IdStatus", "Subjects", "classify_id", "subjects_of"]
 IdStatus = Literal["valid", "bad_check", "excel", "invalid", "missing"]
 
 _MARRIAGE_SIDES: Final = (("husband", "男方", "男"), ("wife", "女方", "女"))
+T = TypeVar("T")
 
 
 def classify_id(raw: str) -> tuple[IdStatus, str]:
@@ -66,51 +68,94 @@ class Subjects:
         return len(self.row)
 
 
-def _empty() -> Subjects:
-    return Subjects([], [], [], [], [], [], [], [], [], [], [], [], [], [])
+def _column(feed: Feed, name: str) -> list[str]:
+    return feed.table.column(name).to_pylist()  # type: ignore[no-any-return]
 
 
-def _add(
-    out: Subjects, row: int, side: str, *, name: str, raw_id: str, dob: str, sex: str,
-    address: str, event_dob: str = "", household: str = "", relation: str = "",
-    newborn: bool = False,
-) -> None:  # fmt: skip
-    status, id18 = classify_id(raw_id)
-    out.row.append(row)
-    out.side.append(side)
-    out.name.append(name)
-    out.simple.append(simplified(name))
-    out.key.append(name_key(name))
-    out.sex.append(sex.strip())
-    out.id_status.append(status)
-    out.id18.append(id18)
-    out.dob.append(parse_date(dob) if dob else None)
-    out.event_dob.append(parse_date(event_dob) if event_dob else None)
-    out.address.append(address)
-    out.household.append(household.strip())
-    out.relation.append(relation.strip())
-    out.newborn.append(newborn)
+def _mapped(values: list[str], fn: Callable[[str], T]) -> list[T]:
+    """``fn`` once per distinct value (names, dates and places repeat a lot)."""
+    table = {v: fn(v) for v in set(values)}
+    return [table[v] for v in values]
+
+
+def _strip(values: list[str]) -> list[str]:
+    return [v.strip() for v in values]
+
+
+def _build(
+    rows: list[int], sides: list[str], *, name: list[str], raw_id: list[str], dob: list[str],
+    sex: list[str], address: list[str], event_dob: list[str], household: list[str],
+    relation: list[str], newborn: list[bool],
+) -> Subjects:  # fmt: skip
+    ids = _mapped(raw_id, classify_id)
+    names = _mapped(name, lambda v: (simplified(v), name_key(v)))
+    dates = _mapped(dob + event_dob, lambda v: parse_date(v) if v else None)
+    n = len(rows)
+    return Subjects(
+        row=rows,
+        side=sides,
+        name=name,
+        simple=[x[0] for x in names],
+        key=[x[1] for x in names],
+        sex=_strip(sex),
+        id_status=[x[0] for x in ids],
+        id18=[x[1] for x in ids],
+        dob=dates[:n],
+        event_dob=dates[n:],
+        address=address,
+        household=_strip(household),
+        relation=_strip(relation),
+        newborn=newborn,
+    )
 
 
 def subjects_of(feed: Feed) -> Subjects:
-    """The subjects of every row of ``feed`` (row numbers 1-based, as in the truth files)."""
-    out = _empty()
-    rows = feed.table.to_pylist()
-    for i, r in enumerate(rows, start=1):
-        if feed.kind == "police":
-            born = r["变动类型"].strip() == "出生"
-            _add(out, i, "self", name=r["姓名"], raw_id=r["公民身份号码"], dob=r["出生日期"],
-                 sex=r["性别"], address=r["户籍地址"], household=r["户号"],
-                 relation=r["与户主关系"], newborn=born,
-                 event_dob=r["出生日期"] if born else "")  # fmt: skip
-        elif feed.kind == "birth_cert":
-            _add(out, i, "mother", name=r["母亲姓名"], raw_id=r["母亲身份证号"], dob="",
-                 sex="女", address=r["母亲户籍地"], event_dob=r["出生日期"])  # fmt: skip
-        elif feed.kind == "marriage":
-            for side, prefix, sex in _MARRIAGE_SIDES:
-                _add(out, i, side, name=r[f"{prefix}姓名"], raw_id=r[f"{prefix}身份证号"],
-                     dob=r[f"{prefix}出生日期"], sex=sex, address=r[f"{prefix}户籍地"])  # fmt: skip
-        else:
-            _add(out, i, "self", name=r["学生姓名"], raw_id=r["身份证号"], dob=r["出生日期"],
-                 sex=r["性别"], address=r["家庭住址"])  # fmt: skip
-    return out
+    """The subjects of every row of ``feed`` (row numbers 1-based, as in the truth files).
+
+    Column at a time: each text function runs once per distinct value."""
+    n = len(feed)
+    rows = list(range(1, n + 1))
+    blank = [""] * n
+    if feed.kind == "police":
+        born = [v.strip() == "出生" for v in _column(feed, "变动类型")]
+        dob = _column(feed, "出生日期")
+        return _build(
+            rows, ["self"] * n, name=_column(feed, "姓名"), raw_id=_column(feed, "公民身份号码"),
+            dob=dob, sex=_column(feed, "性别"), address=_column(feed, "户籍地址"),
+            event_dob=[d if b else "" for d, b in zip(dob, born, strict=True)],
+            household=_column(feed, "户号"), relation=_column(feed, "与户主关系"), newborn=born,
+        )  # fmt: skip
+    if feed.kind == "birth_cert":
+        return _build(
+            rows, ["mother"] * n, name=_column(feed, "母亲姓名"),
+            raw_id=_column(feed, "母亲身份证号"), dob=blank, sex=["女"] * n,
+            address=_column(feed, "母亲户籍地"), event_dob=_column(feed, "出生日期"),
+            household=blank, relation=blank, newborn=[False] * n,
+        )  # fmt: skip
+    if feed.kind == "marriage":
+        cols: dict[str, list[str]] = {k: [] for k in ("name", "id", "dob", "sex", "address")}
+        sides: list[str] = []
+        parts = [
+            (side, sex, _column(feed, f"{p}姓名"), _column(feed, f"{p}身份证号"),
+             _column(feed, f"{p}出生日期"), _column(feed, f"{p}户籍地"))
+            for side, p, sex in _MARRIAGE_SIDES
+        ]  # fmt: skip
+        for i in range(n):
+            for side, sex, names, ids, dobs, addresses in parts:
+                sides.append(side)
+                cols["name"].append(names[i])
+                cols["id"].append(ids[i])
+                cols["dob"].append(dobs[i])
+                cols["sex"].append(sex)
+                cols["address"].append(addresses[i])
+        m = 2 * n
+        return _build(
+            [r for r in rows for _ in (0, 1)], sides, name=cols["name"], raw_id=cols["id"],
+            dob=cols["dob"], sex=cols["sex"], address=cols["address"], event_dob=[""] * m,
+            household=[""] * m, relation=[""] * m, newborn=[False] * m,
+        )  # fmt: skip
+    return _build(
+        rows, ["self"] * n, name=_column(feed, "学生姓名"), raw_id=_column(feed, "身份证号"),
+        dob=_column(feed, "出生日期"), sex=_column(feed, "性别"), address=_column(feed, "家庭住址"),
+        event_dob=blank, household=blank, relation=blank, newborn=[False] * n,
+    )  # fmt: skip

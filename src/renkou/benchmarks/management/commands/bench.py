@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from renkou.benchmarks.linkage import run_linkage_bench
+from renkou.benchmarks.linkage import CONTENDERS, run_linkage_bench
 from renkou.benchmarks.search import run_search_bench
 from renkou.benchmarks.worklists import run_worklist_bench
 
@@ -53,7 +53,12 @@ class Command(BaseCommand):
         linkage.add_argument("--noise", type=float, default=1.0, help="noise factor (1 or 3)")
         linkage.add_argument("--seed", type=int, default=2026, help="generator seed")
         linkage.add_argument("--data", type=Path, default=None, help="reuse/generate county here")
-        linkage.add_argument("--repeat", type=int, default=3, help="runs per method (median)")
+        linkage.add_argument("--repeat", type=int, default=1, help="runs per method (median)")
+        linkage.add_argument(
+            "--contenders",
+            default=",".join(CONTENDERS),
+            help=f"comma-separated subset of {', '.join(CONTENDERS)} (default: all)",
+        )
         linkage.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -98,32 +103,46 @@ class Command(BaseCommand):
     def _linkage(self, options: dict[str, Any]) -> None:
         if options["people"] < 100 or options["repeat"] < 1 or options["noise"] < 0:
             raise CommandError("--people must be at least 100, --repeat positive, --noise ≥ 0")
-        result = run_linkage_bench(
-            people=options["people"],
-            noise=options["noise"],
-            seed=options["seed"],
-            data=options["data"],
-            repeat=options["repeat"],
-        )
+        contenders = tuple(c.strip() for c in options["contenders"].split(",") if c.strip())
+        if not contenders or set(contenders) - set(CONTENDERS):
+            raise CommandError(f"--contenders: choose from {', '.join(CONTENDERS)}")
+        try:
+            result = run_linkage_bench(
+                people=options["people"],
+                noise=options["noise"],
+                seed=options["seed"],
+                data=options["data"],
+                repeat=options["repeat"],
+                contenders=contenders,
+            )
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
         self.stdout.write(
             f"register {result['register_rows']} × feed {result['feed_rows']} rows "
-            f"(noise {result['noise']}, seed {result['seed']}, month {result['month']}); "
-            f"load {result['load_s']} s"
+            f"(noise {result['noise']}, seed {result['seed']}); load {result['load_s']} s"
         )
-        for run in result["runs"]:
+        train = result["renkou_train"]
+        if train:
             self.stdout.write(
-                f"  {run['name']:15s} F1 {run['f1']:.6f}  P {run['precision']:.6f}  "
-                f"R {run['recall']:.6f}  wall {run['wall_s']:.3f} s (median)  "
-                f"peak RSS +{run['peak_delta_mib']} MiB (total {run['peak_rss_mib']} MiB)  "
-                f"valid-ID false links {run['valid_id_false_links']}"
+                f"  renkou model training (once, stored): {train['wall_s']:.3f} s, "
+                f"peak RSS {train['peak_rss_mib']} MiB"
             )
-        ratios = result["ratios"]
-        self.stdout.write(
-            f"  cascade/exact wall ×{ratios['cascade_vs_exact_wall']}, "
-            f"F1 gain {ratios['cascade_minus_exact_f1']:+.6f}"
-        )
+        for run in result["runs"]:
+            extra = (
+                f"  (train {run['train_s']} s + predict {run['predict_s']} s)"
+                if ("predict_s" in run)
+                else ""
+            )
+            self.stdout.write(
+                f"  {run['name']:16s} F1 {run['f1']:.6f}  P {run['precision']:.6f}  "
+                f"R {run['recall']:.6f}  fp {run['fp']}  fn {run['fn']}  "
+                f"pending {run['pending_review']}  wall {run['wall_s']:.3f} s  "
+                f"peak RSS {run['peak_rss_mib']} MiB (load {run['load_peak_rss_mib']})  "
+                f"valid-ID false links {run['valid_id_false_links']}{extra}"
+            )
+        ratios = {k: v for k, v in result["ratios"].items() if v is not None}
+        self.stdout.write("  ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()))
         self.stdout.write(f"  {result['memory_note']}")
-        self.stdout.write(f"  {result['splink']}")

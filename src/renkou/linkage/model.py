@@ -1,0 +1,637 @@
+"""The probabilistic stage: a Splink model for the feed subjects the cascade left unlinked.
+
+The comparison levels are designed for these data (DOMAIN.md §2, BENCHMARKS.md §1):
+
+- ``id``: exact; "repairable" (one side fails its check digit and the numbers are at most
+  two edits apart: a typo or a transposition); otherwise "different". Two *valid* numbers
+  that differ are two people: such pairs are dropped after scoring, whatever the weights.
+- ``name``: the simplified characters equal (term frequency from the register); a "*"
+  (a character the sender could not show) fitting; the pinyin key equal (homophones,
+  a rare character sent as pinyin; term frequency from the register); pinyin keys close.
+- ``dob``: exact; day and month swapped; one day apart; the same day one year apart.
+- ``sex``; ``place``: the same household, the same village (the feed's address names the
+  register person's village), another village.
+
+The model is code (``settings``) plus trained parameters (``StoredModel``): the m and u
+probabilities of every level and the prior, taken from Splink's model JSON. A stored model
+loads on any backend (DuckDB in-process, Spark) because the settings are rebuilt for the
+backend's SQL dialect and only the parameters are copied in; a stored model whose levels
+do not fit the code is refused ("retrain").
+
+Prediction is ``link_only`` between the register and the feed subjects: the register is
+first reduced to the rows sharing a blocking key with some subject (a semi-join, so the
+scored pairs are exactly those the blocking rules would give on the whole register).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from renkou.linkage.subjects import Subjects
+from renkou.linkage.tables import Register
+
+__all__ = [
+    "FORMAT",
+    "LEVELS",
+    "ModelError",
+    "Scored",
+    "StoredModel",
+    "Thresholds",
+    "feed_frame",
+    "register_frame",
+    "score",
+    "settings",
+    "train",
+]
+
+FORMAT: Final = "renkou-linkage-model/1"
+# Non-null levels of each comparison, best first (Splink numbers them k-1 … 0).
+LEVELS: Final[dict[str, tuple[str, ...]]] = {
+    "id": ("exact", "repairable", "different"),
+    "name": ("exact", "masked", "pinyin", "pinyin_close", "different"),
+    "dob": ("exact", "swapped", "day", "year", "different"),
+    "sex": ("same", "different"),
+    "place": ("household", "village", "different"),
+}
+_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+FRAME_SCHEMA: Final = pa.schema(
+    [
+        ("unique_id", pa.int64()), ("id", pa.string()), ("id_ok", pa.bool_()),
+        ("name", pa.string()), ("key", pa.string()), ("sex", pa.string()),
+        ("dob", pa.string()), ("dob_year", pa.int64()), ("dob_days", pa.int64()),
+        ("dob_md", pa.string()), ("place", pa.string()), ("household", pa.string()),
+        ("dob_fz", pa.string()),
+    ]
+)  # fmt: skip
+# Predictions: pairs sharing one of these (the register side reduced by a semi-join).
+# Pinyin keys absorb homophones, traditional characters and rare characters sent as
+# pinyin; only a name with a "*" (or none) needs the birth date alone: ``dob_fz`` is the
+# birth date on every register row but only on such feed rows (null on the others).
+BLOCKS: Final = (
+    ("key", "dob_year"),
+    ("key", "dob_md"),
+    ("key", "place"),
+    ("dob_fz",),
+)
+# Training (EM): each session fixes the compared columns of its rule.
+_TRAIN_BLOCKS: Final = (("dob",), ("key", "place"))
+
+
+class ModelError(ValueError):
+    """A stored model that cannot be used (corrupt, another format, levels out of date)."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Match probabilities: ≥ ``auto`` links, ≥ ``review`` waits for a person, below: none."""
+
+    auto: float = 0.99
+    review: float = 0.80
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.review <= self.auto <= 1.0:
+            raise ValueError("thresholds must satisfy 0 < review <= auto <= 1")
+
+    def route(self, probability: float) -> str:
+        """ "auto", "pending" or "none"."""
+        if probability >= self.auto:
+            return "auto"
+        return "pending" if probability >= self.review else "none"
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """Trained parameters: Splink's model JSON plus a training summary."""
+
+    splink: dict[str, Any]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"format": FORMAT, "splink": self.splink, "summary": self.summary},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> StoredModel:
+        """Parse and check a stored model; ModelError when it is not one of ours."""
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise ModelError(f"匹配模型无法读取（不是有效的 JSON）：{exc}") from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ModelError("匹配模型格式不符，请重新训练（renkou linkage_train）。")
+        splink = data.get("splink")
+        if not isinstance(splink, dict) or not isinstance(splink.get("comparisons"), list):
+            raise ModelError("匹配模型缺少参数，请重新训练（renkou linkage_train）。")
+        model = cls(splink=splink, summary=dict(data.get("summary") or {}))
+        model.settings_for("duckdb")  # refuses levels that do not fit the code
+        return model
+
+    def settings_for(self, dialect: str) -> dict[str, Any]:
+        """The code's settings for ``dialect`` with this model's parameters copied in."""
+        out = settings(dialect)
+        stored = {c.get("output_column_name"): c for c in self.splink["comparisons"]}
+        try:
+            for comp in out["comparisons"]:
+                levels = stored[comp["output_column_name"]]["comparison_levels"]
+                if len(levels) != len(comp["comparison_levels"]):
+                    raise KeyError(comp["output_column_name"])
+                for mine, theirs in zip(comp["comparison_levels"], levels, strict=True):
+                    if mine.get("label_for_charts") != theirs.get("label_for_charts"):
+                        raise KeyError(comp["output_column_name"])
+                    for p in ("m_probability", "u_probability"):
+                        if p in theirs:
+                            value = float(theirs[p])
+                            if not 0.0 <= value <= 1.0:
+                                raise ValueError(p)
+                            mine[p] = value
+            prior = float(self.splink["probability_two_random_records_match"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(
+                f"匹配模型与当前比较规则不符（{exc}），请重新训练（renkou linkage_train）。"
+            ) from exc
+        if not 0.0 < prior < 1.0:
+            raise ModelError("匹配模型的先验概率无效，请重新训练（renkou linkage_train）。")
+        out["probability_two_random_records_match"] = prior
+        return out
+
+
+# --- the settings (code) ---------------------------------------------------------------
+
+
+def _levels() -> dict[str, list[Any]]:
+    import splink.comparison_level_library as cll
+
+    def custom(sql: str, label: str) -> Any:
+        return cll.CustomLevel(sql, label_for_charts=label)
+
+    def null(sql: str) -> Any:
+        return custom(sql, "null").configure(is_null_level=True)
+
+    return {
+        "id": [
+            null("id_l IS NULL OR id_r IS NULL"),
+            custom("id_l = id_r", "exact"),
+            custom(
+                "NOT (id_ok_l AND id_ok_r) AND levenshtein(id_l, id_r) <= 2",
+                "repairable",
+            ),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+        "name": [
+            null("name_l IS NULL OR name_r IS NULL"),
+            cll.ExactMatchLevel("name", term_frequency_adjustments=True).configure(
+                label_for_charts="exact"
+            ),
+            custom(
+                "(instr(name_l, '*') > 0 AND name_r LIKE replace(name_l, '*', '_')) OR "
+                "(instr(name_r, '*') > 0 AND name_l LIKE replace(name_r, '*', '_'))",
+                "masked",
+            ),
+            cll.ExactMatchLevel("key", term_frequency_adjustments=True).configure(
+                label_for_charts="pinyin"
+            ),
+            cll.JaroWinklerLevel("key", 0.9).configure(label_for_charts="pinyin_close"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+        "dob": [
+            null("dob_l IS NULL OR dob_r IS NULL"),
+            custom("dob_l = dob_r", "exact"),
+            custom(
+                "dob_year_l = dob_year_r AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+                "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+                "swapped",
+            ),
+            custom("abs(dob_days_l - dob_days_r) = 1", "day"),
+            custom("dob_md_l = dob_md_r AND abs(dob_year_l - dob_year_r) = 1", "year"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+        "sex": [
+            null("sex_l IS NULL OR sex_r IS NULL"),
+            custom("sex_l = sex_r", "same"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+        "place": [
+            null(
+                "(place_l IS NULL OR place_r IS NULL) AND "
+                "(household_l IS NULL OR household_r IS NULL)"
+            ),
+            custom("household_l = household_r", "household"),
+            custom("place_l = place_r", "village"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+    }
+
+
+def settings(dialect: str = "duckdb") -> dict[str, Any]:
+    """The model's Splink settings for ``dialect`` ("duckdb" or "spark"), untrained."""
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    comparisons: list[Any] = [
+        cl.CustomComparison(comparison_levels=levels, output_column_name=name)
+        for name, levels in _levels().items()
+    ]
+    creator = SettingsCreator(
+        link_type="link_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=[block_on(*cols) for cols in BLOCKS],
+        probability_two_random_records_match=1e-6,
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=[],
+    )
+    return dict(creator.create_settings_dict(dialect))
+
+
+# --- input frames ----------------------------------------------------------------------
+
+
+def _check_sql(column: str) -> str:
+    terms = " + ".join(
+        f"CAST(substr({column}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS)
+    )
+    return (
+        f"CASE WHEN regexp_full_match({column}, '[0-9]{{17}}[0-9X]') "
+        f"THEN substr('10X98765432', ({terms}) % 11 + 1, 1) = substr({column}, 18, 1) "
+        "ELSE false END"
+    )
+
+
+_FRAME_SQL: Final = f"""
+    SELECT rid AS unique_id, nullif(id, '') AS id, {_check_sql("id")} AS id_ok,
+           nullif(simple, '') AS name, nullif(key, '') AS key,
+           nullif(trim(sex), '') AS sex, strftime(dob, '%Y-%m-%d') AS dob,
+           CAST(year(dob) AS BIGINT) AS dob_year,
+           CAST(dob - DATE '1970-01-01' AS BIGINT) AS dob_days,
+           strftime(dob, '%m-%d') AS dob_md, nullif(place, '') AS place,
+           nullif(trim(household), '') AS household, strftime(dob, '%Y-%m-%d') AS dob_fz
+    FROM reg ORDER BY rid
+"""
+
+
+def _frame(table: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Register rows (``Register.table`` columns) in the model's columns (``FRAME_SCHEMA``)."""
+    cur = con.cursor()
+    try:
+        cur.register("reg", table)
+        return cur.sql(_FRAME_SQL).to_arrow_table().cast(FRAME_SCHEMA)
+    finally:
+        cur.close()
+
+
+def register_frame(register: Register, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The whole register in the model's columns (``FRAME_SCHEMA``), one query."""
+    return _frame(register.table, con)
+
+
+def _places(register: Register) -> list[str]:
+    return [p for p in register.table["place"].unique().to_pylist() if p]
+
+
+def feed_frame(
+    subjects: Sequence[tuple[Subjects, int]],
+    places: Sequence[str],
+    con: duckdb.DuckDBPyConnection,
+) -> pa.Table:
+    """Feed subjects (``(subjects, index)``; ``unique_id`` = position in the sequence) in the
+    model's columns. The feed's village is the one register place label its address
+    contains (none when no label or more than one fits)."""
+    ids: list[str | None] = []
+    ok: list[bool] = []
+    dobs: list[Any] = []
+    cols: dict[str, list[Any]] = {k: [] for k in ("name", "key", "sex", "household", "address")}
+    for s, i in subjects:
+        usable = s.id_status[i] in ("valid", "bad_check") and bool(s.id18[i])
+        ids.append(s.id18[i] if usable else None)
+        ok.append(s.id_status[i] == "valid")
+        dobs.append(s.dob[i])
+        cols["name"].append(s.simple[i] or None)
+        cols["key"].append(s.key[i] or None)
+        cols["sex"].append(s.sex[i] or None)
+        cols["household"].append(s.household[i] or None)
+        cols["address"].append("".join(s.address[i].split()) or None)
+    raw = pa.table(
+        {
+            "unique_id": pa.array(range(len(subjects)), pa.int64()),
+            "id": pa.array(ids, pa.string()),
+            "id_ok": pa.array(ok, pa.bool_()),
+            "dob": pa.array(dobs, pa.date32()),
+            **{k: pa.array(v, pa.string()) for k, v in cols.items()},
+        }
+    )
+    labels = pa.table({"label": pa.array(sorted({p for p in places if p}), pa.string())})
+    cur = con.cursor()
+    try:
+        cur.register("raw", raw)
+        cur.register("labels", labels)
+        return (
+            cur.sql(
+                """
+            WITH hit AS (
+                SELECT r.unique_id, min(l.label) AS label, count(*) AS n
+                FROM raw r JOIN labels l ON contains(r.address, l.label)
+                GROUP BY r.unique_id
+            )
+            SELECT r.unique_id, r.id, r.id_ok, r.name, r.key, r.sex,
+                   strftime(r.dob, '%Y-%m-%d') AS dob, CAST(year(r.dob) AS BIGINT) AS dob_year,
+                   CAST(r.dob - DATE '1970-01-01' AS BIGINT) AS dob_days,
+                   strftime(r.dob, '%m-%d') AS dob_md,
+                   CASE WHEN h.n = 1 THEN h.label END AS place, r.household,
+                   CASE WHEN r.key IS NULL OR contains(r.key, '*')
+                        THEN strftime(r.dob, '%Y-%m-%d') END AS dob_fz
+            FROM raw r LEFT JOIN hit h USING (unique_id) ORDER BY r.unique_id
+            """
+            )
+            .to_arrow_table()
+            .cast(FRAME_SCHEMA)
+        )
+    finally:
+        cur.close()
+
+
+# Blocking columns as expressions over the raw register table (cheaper than the view's
+# text columns when joined against a million rows).
+_REG_KEYS: Final = {
+    "key": ("r.key", "f.key"),
+    "dob_year": ("year(r.dob)", "f.dob_year"),
+    "dob_md": ("lpad(month(r.dob)::VARCHAR, 2, '0') || '-' || lpad(day(r.dob)::VARCHAR, 2, '0')",
+               "f.dob_md"),
+    "place": ("r.place", "f.place"),
+    "dob_fz": ("r.dob", "CAST(f.dob_fz AS DATE)"),
+}  # fmt: skip
+
+
+def _reduce(register: Register, feed: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The register rows sharing at least one blocking key with a feed row, in the model's
+    columns (the join runs on the raw register; only the rows kept are converted)."""
+    joins = " UNION ".join(
+        "SELECT r.rid FROM reg r JOIN feed f ON "
+        + " AND ".join(f"{_REG_KEYS[c][0]} = {_REG_KEYS[c][1]}" for c in cols)
+        for cols in BLOCKS
+    )
+    cur = con.cursor()
+    try:
+        cur.register("reg", register.table)
+        cur.register("feed", feed)
+        rids = cur.sql(f"SELECT rid FROM ({joins}) ORDER BY rid").to_arrow_table()["rid"]
+    finally:
+        cur.close()
+    return _frame(register.table.take(rids), con)
+
+
+def _tf(register: Register, column: str, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Term frequencies of ``column`` ("name": the simplified name, or "key") in the
+    register — never the feed."""
+    source = {"name": "simple", "key": "key"}[column]
+    cur = con.cursor()
+    try:
+        cur.register("reg", register.table.select([source]))
+        return cur.sql(
+            f"SELECT {source} AS {column}, count(*) / sum(count(*)) OVER () AS tf_{column} "
+            f"FROM reg WHERE {source} <> '' GROUP BY {source}"
+        ).to_arrow_table()
+    finally:
+        cur.close()
+
+
+# --- backends -------------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    """Where Splink runs: ``duckdb`` (a fresh in-process connection) or ``spark``."""
+
+    name: str = "duckdb"
+    spark: Any = None  # a SparkSession for "spark"
+    memory_limit: str = "3GB"  # DuckDB's working memory (beyond the input tables)
+
+    def __post_init__(self) -> None:
+        if self.name not in ("duckdb", "spark"):
+            raise ValueError(f"unknown linkage backend: {self.name}")
+        if self.name == "spark" and self.spark is None:
+            raise ValueError("the spark backend needs a SparkSession")
+
+    def linker(
+        self, register: pa.Table, feed: pa.Table, settings_dict: dict[str, Any]
+    ) -> tuple[Any, str]:
+        """A Splink linker over the two tables, and the feed's ``source_dataset`` name
+        (unique per call: a Spark session keeps the tables it was given)."""
+        from splink import DuckDBAPI, Linker
+
+        tag = uuid.uuid4().hex[:10]
+        aliases = [f"register_{tag}", f"feed_{tag}"]
+        tables: list[Any]
+        if self.name == "duckdb":
+            con = duckdb.connect()
+            con.execute("SET threads TO 2")
+            # Spill to disk rather than grow past this (DuckDB's default is 80 % of RAM).
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/renkou-duckdb'")
+            con.register("renkou_register", register)
+            con.register("renkou_feed", feed)
+            api: Any = DuckDBAPI(connection=con)
+            tables = ["renkou_register", "renkou_feed"]
+        else:
+            from splink import SparkAPI
+
+            api = SparkAPI(  # type: ignore[no-untyped-call]
+                spark_session=self.spark, break_lineage_method="persist"
+            )
+            tables = [self._spark_frame(register), self._spark_frame(feed)]
+        linker = Linker(
+            tables,
+            settings_dict,
+            db_api=api,
+            input_table_aliases=aliases,
+            set_up_basic_logging=False,
+        )
+        return linker, aliases[1]
+
+    def close(self, linker: Any) -> None:
+        """Release the linker's in-process database (Spark keeps its session)."""
+        if self.name == "duckdb":
+            linker._db_api._con.close()
+
+    def _spark_frame(self, table: pa.Table) -> Any:
+        # Rows, not pandas: a nullable integer column would arrive as float.
+        return self.spark.createDataFrame(table.to_pylist(), schema=_spark_schema())
+
+    def register_tf(self, linker: Any, column: str, tf: pa.Table) -> None:
+        data: Any = tf if self.name == "duckdb" else self.spark.createDataFrame(tf.to_pylist())
+        linker.table_management.register_term_frequency_lookup(data, column, overwrite=True)
+
+    def records(self, frame: Any, columns: Sequence[str]) -> list[dict[str, Any]]:
+        if self.name == "duckdb":
+            sql = f"SELECT {', '.join(columns)} FROM {frame.physical_name}"
+            con = frame.db_api._con
+            return con.sql(sql).to_arrow_table().to_pylist()  # type: ignore[no-any-return]
+        rows = frame.as_spark_dataframe().select(*columns).collect()
+        return [r.asDict() for r in rows]
+
+
+def _spark_schema() -> Any:
+    from pyspark.sql import types as t
+
+    kinds = {pa.int64(): t.LongType(), pa.bool_(): t.BooleanType(), pa.string(): t.StringType()}
+    return t.StructType([t.StructField(f.name, kinds[f.type], True) for f in FRAME_SCHEMA])
+
+
+# --- training and scoring ---------------------------------------------------------------
+
+
+def train(
+    register: Register,
+    subjects: Sequence[tuple[Subjects, int]],
+    *,
+    backend: Backend | None = None,
+    max_pairs: float = 2e6,
+    max_subjects: int = 30_000,
+    seed: int = 1,
+) -> StoredModel:
+    """Train the model (u by random sampling, m by EM in two sessions) on the register and
+    one month's feed subjects; returns the parameters to store.
+
+    At most ``max_subjects`` feed subjects (a seeded random sample) take part: the EM
+    session blocked on the birth date compares each with every register person born that
+    day, which at 5M × 500k would be 10^8 pairs; 3·10^4 subjects already hold ~2.7·10^4
+    true matches, ample for the m-probabilities (the prior does not depend on the sample).
+    """
+    from splink import block_on
+
+    backend = backend or Backend()
+    if len(subjects) > max_subjects:
+        picked = sorted(random.Random(seed).sample(range(len(subjects)), max_subjects))
+        subjects = [subjects[i] for i in picked]
+    con = duckdb.connect()
+    try:
+        reg = register_frame(register, con)
+        feed = feed_frame(subjects, _places(register), con)
+        tfs = {c: _tf(register, c, con) for c in ("name", "key")}
+    finally:
+        con.close()
+    if feed.num_rows == 0 or reg.num_rows == 0:
+        raise ModelError("训练需要非空的底册和部门数据。")
+    linker, _feed_name = backend.linker(reg, feed, settings(backend.name))
+    for column, tf in tfs.items():
+        backend.register_tf(linker, column, tf)
+    # The prior: pairs with the same valid number are matches; most feed rows carry one.
+    linker.training.estimate_probability_two_random_records_match([block_on("id")], recall=0.9)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    for cols in _TRAIN_BLOCKS:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*cols), fix_probability_two_random_records_match=True
+        )
+    model = linker.misc.save_model_to_json()
+    backend.close(linker)
+    summary = {
+        "register_rows": reg.num_rows,
+        "feed_subjects": feed.num_rows,
+        "backend": backend.name,
+        "prior": model.get("probability_two_random_records_match"),
+    }
+    return StoredModel(splink=copy.deepcopy(model), summary=summary)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The best register candidate of one feed subject."""
+
+    subject: int  # position in the ``subjects`` sequence
+    rid: int
+    probability: float
+    route: str  # "auto" or "pending"
+    evidence: dict[str, str]
+
+
+def _evidence(row: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, labels in LEVELS.items():
+        gamma = row.get(f"gamma_{name}")
+        if gamma is None or gamma < 0:
+            out[name] = "missing"
+        else:
+            out[name] = labels[len(labels) - 1 - int(gamma)]
+    return out
+
+
+def _unmatched_valid_number(row: dict[str, Any]) -> bool:
+    """The feed side carries a valid number and the register person none: a valid number
+    not in the register is more often someone else (a person we do not hold) than a gap
+    in our record, so such a link is never automatic."""
+    feed_ok, reg_id = (
+        (row["id_ok_l"], row["id_r"]) if row["_feed_left"] else (row["id_ok_r"], row["id_l"])
+    )
+    return bool(feed_ok) and reg_id is None
+
+
+def score(
+    register: Register,
+    subjects: Sequence[tuple[Subjects, int]],
+    model: StoredModel,
+    *,
+    thresholds: Thresholds,
+    backend: Backend | None = None,
+) -> list[Scored]:
+    """Score the subjects against the register; the best candidate of each subject at or
+    above the review threshold. A subject whose runner-up also reaches the review threshold
+    is never linked automatically (it goes to review); two valid, different numbers never
+    link."""
+    backend = backend or Backend()
+    if not subjects or len(register) == 0:
+        return []
+    settings_dict = model.settings_for(backend.name)
+    con = duckdb.connect()
+    try:
+        feed = feed_frame(subjects, _places(register), con)
+        tfs = {c: _tf(register, c, con) for c in ("name", "key")}
+        small = _reduce(register, feed, con)
+    finally:
+        con.close()
+    if small.num_rows == 0:
+        return []
+    linker, feed_name = backend.linker(small, feed, settings_dict)
+    for column, tf in tfs.items():
+        backend.register_tf(linker, column, tf)
+    predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+    columns = [
+        "source_dataset_l", "unique_id_l", "unique_id_r", "match_probability",
+        "id_ok_l", "id_ok_r", "id_l", "id_r", *(f"gamma_{n}" for n in LEVELS),
+    ]  # fmt: skip
+    rows = backend.records(predictions, columns)
+    backend.close(linker)
+    best: dict[int, list[tuple[float, int, dict[str, Any]]]] = {}
+    for r in rows:
+        feed_left = r["source_dataset_l"] == feed_name
+        sid = int(r["unique_id_l"] if feed_left else r["unique_id_r"])
+        rid = int(r["unique_id_r"] if feed_left else r["unique_id_l"])
+        if r["id_ok_l"] and r["id_ok_r"] and r["id_l"] != r["id_r"]:
+            continue  # two valid numbers that differ: two people (DOMAIN.md §2)
+        r["_feed_left"] = feed_left
+        best.setdefault(sid, []).append((float(r["match_probability"]), rid, r))
+    out: list[Scored] = []
+    for sid, cands in sorted(best.items()):
+        cands.sort(key=lambda c: (-c[0], c[1]))
+        p, rid, row = cands[0]
+        route = thresholds.route(p)
+        if route == "auto" and (len(cands) > 1 or _unmatched_valid_number(row)):
+            route = "pending"  # a second candidate, or a number we cannot check: a person
+        out.append(Scored(sid, rid, p, route, _evidence(row)))
+    return out
