@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
-from renkou.core.db import refresh_planner_stats
+from renkou.core.db import insert_rows, refresh_planner_stats
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import unit_in_scope
@@ -134,7 +134,8 @@ def _subjects(
 
 
 def _links(run: ReconcileRun, subjects: list[Subject], classes: list[list[str]]) -> None:
-    FeedLink.objects.bulk_create(
+    # 10^5 links a county month: COPY on PostgreSQL (core.db.insert_rows).
+    insert_rows(
         [
             FeedLink(
                 run=run,
@@ -142,15 +143,15 @@ def _links(run: ReconcileRun, subjects: list[Subject], classes: list[list[str]])
                 side=s.side,
                 person_id=s.person_id,
                 method=s.method,
-                probability=s.probability if s.person_id else 0.0,
+                # A deterministic link is certain; a model link keeps its probability.
+                probability=(s.probability or 1.0) if s.person_id else 0.0,
                 role=s.role,
                 evidence=s.evidence,
                 discrepancy=codes[0] if codes else "",
                 review=s.review,
             )
             for s, codes in zip(subjects, classes, strict=True)
-        ],
-        batch_size=BATCH,
+        ]
     )
 
 
