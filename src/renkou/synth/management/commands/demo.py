@@ -107,8 +107,9 @@ def demo_seed(*, people: int, out: Path) -> dict[str, Any]:
 
 
 def _demo_month(out: Path) -> str:
-    """Stage the first month of department feeds and reconcile it, so the clerk's
-    worklists show real discrepancies. Through the commands, as a township would."""
+    """Stage the first month of department feeds, train the linkage model and reconcile
+    the month, so the clerk's worklists and review queue show real cases. Through the
+    commands, as the county would."""
     month = sorted(p.name for p in (out / "feeds").iterdir())[0]
     quiet = io.StringIO()
     for kind in ("police", "birth_cert", "marriage", "pupil"):
@@ -126,6 +127,9 @@ def _demo_month(out: Path) -> str:
                 stdout=quiet,
                 stderr=quiet,
             )
+    # The county trains the linkage model once; the comparison then links what the
+    # cascade leaves and puts the uncertain pairs in the review queue (匹配审核).
+    call_command("linkage_train", "--month", month, stdout=quiet, stderr=quiet)
     call_command("reconcile", "--month", month, stdout=quiet, stderr=quiet)
     return month
 
