@@ -16,6 +16,7 @@ from renkou.exchange.models import FeedLink, LinkageModel
 from renkou.exchange.reconcile import reconcile_month
 from renkou.exchange.services import IntakeError, feed_import
 from renkou.linkage.model import LEVELS
+from renkou.linkage.spark import java_available
 from renkou.registry.importer import register_import
 from renkou.registry.importer.orgunits import orgunits_import
 from renkou.synth import Manifest, generate
@@ -124,3 +125,25 @@ def test_only_county_data_managers_train(cast: Any) -> None:
     with pytest.raises(PermissionDenied):
         train_model(month="2026-01", actor=cast.users["officer"])
     assert not LinkageModel.objects.exists()
+
+
+@pytest.mark.skipif(not java_available(), reason="Spark needs Java (no java found)")
+def test_the_spark_backend_gives_the_same_month(loaded: Manifest) -> None:
+    """`renkou reconcile --backend spark` through the database: the same links, methods
+    and review states as DuckDB from the same stored model (a Spark session in local
+    mode, about half a minute)."""
+    train_model(month="2026-01", actor=None)
+
+    def links(run_id: int) -> list[tuple[object, ...]]:
+        rows = FeedLink.objects.filter(run_id=run_id).values_list(
+            "feed_row__natural_key", "side", "person_id", "method", "review", "discrepancy"
+        )
+        return sorted(rows, key=str)
+
+    duck = reconcile_month(month="2026-01", actor=None, backend="duckdb")
+    expected = links(duck.run_id)
+    spark = reconcile_month(month="2026-01", actor=None, backend="spark")
+    assert (spark.backend, spark.model) == ("spark", duck.model)
+    assert links(spark.run_id) == expected
+    assert any(row[3] == "probabilistic" for row in expected)
+    assert (spark.items_opened, spark.items_existing) == (0, duck.items_opened)
