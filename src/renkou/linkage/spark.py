@@ -8,6 +8,7 @@ lets callers refuse clearly when it is missing.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from typing import Any
@@ -31,6 +32,9 @@ def spark_session(master: str = "local[2]", driver_memory: str = "2g", partition
     partitions; few for small data, where each one costs more than it saves)."""
     if not java_available():
         raise SparkUnavailableError("Spark 引擎需要 Java（未找到 java）。")
+    # py4j reports every connection it closes at INFO, the last one from an exit hook
+    # when the log streams may already be closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     try:
         from pyspark.sql import SparkSession
         from splink.backends.spark import similarity_jar_location
