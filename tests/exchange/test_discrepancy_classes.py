@@ -136,3 +136,52 @@ def test_separation_hukou_and_residence(cast: Any, tmp_path: Path) -> None:
     assert all("人户分离" in i.title for i in items)
     person = Person.objects.get(pk=moved.pk)
     assert person.hukou_unit == cast.village  # informative: nothing changed by itself
+
+
+def test_no_hukou_item_closes_when_the_registration_arrives(
+    cast: Any, tmp_path: Path, settings: Any
+) -> None:
+    settings.RENKOU_NO_HUKOU_MONTHS = 1
+    m1 = make_id("19920202", "242")
+    make_person(org_unit=cast.village, name="李四", sex="F", birth_date=dt.date(1992, 2, 2),
+                id_number=m1)  # fmt: skip
+    load(
+        tmp_path, "2025-12", {"birth_cert": [birth("李宝", "男", "2025-12-02", "P1", ("李四", m1))]}
+    )
+    load(tmp_path, "2026-01", {"pupil": [pupil("无关", make_id("20150505", "151"), "2015-05-05")]})
+    reconcile_month(month="2026-01", actor=None)
+    [item] = _items("no_hukou")
+    assert item.status == "open"
+    # In February the police register the baby: the next comparison settles the item.
+    baby = make_id("20251202", "002")
+    load(tmp_path, "2026-02", {"police": [police("李宝", baby, "2025-12-02", "出生", "B1",
+                                                  on="2026-02-10")]})  # fmt: skip
+    summary = reconcile_month(month="2026-02", actor=None)
+    item.refresh_from_db()
+    assert (item.status, item.outcome, item.closed_by) == ("closed", "resolved", None)
+    assert "公安出生登记已到" in item.outcome_note
+    assert summary.items_closed == 1
+    reconcile_month(month="2026-02", actor=None)
+    assert len(_items("no_hukou")) == 1  # nothing reopened or opened again
+
+
+def test_duplicate_item_closes_once_the_pair_is_decided(cast: Any, tmp_path: Path) -> None:
+    from renkou.registry.services.duplicates import duplicate_dismiss
+
+    number = make_id("19800505", "151")
+    for _ in range(2):
+        make_person(org_unit=cast.village, name="周强", birth_date=dt.date(1980, 5, 5),
+                    id_number=number)  # fmt: skip
+    load(tmp_path, "2026-01", {"pupil": [pupil("周强", number, "1980-05-05")]})
+    reconcile_month(month="2026-01", actor=None)
+    [item] = _items("duplicate")
+    assert reconcile_month(month="2026-01", actor=None).items_closed == 0
+    duplicate_dismiss(
+        candidate=DuplicateCandidate.objects.get(), actor=cast.users["clerk"],
+        evidence="两人身份证号相同系录入错误，已核实为两人",
+    )  # fmt: skip
+    summary = reconcile_month(month="2026-01", actor=None)
+    item.refresh_from_db()
+    assert (item.status, item.outcome) == ("closed", "resolved")
+    assert "重复人员已在底册中处理" in item.outcome_note
+    assert summary.items_closed == 1

@@ -31,7 +31,7 @@ from renkou.exchange.linkage_store import active_model, make_backend, thresholds
 from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
 from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_facts
 from renkou.exchange.reconcile_inputs import feed_input, register_input
-from renkou.exchange.reconcile_items import open_items
+from renkou.exchange.reconcile_items import close_settled_duplicates, open_items
 from renkou.exchange.reconcile_nohukou import open_no_hukou
 from renkou.exchange.scope import batches_in, feed_unit
 from renkou.exchange.services import IntakeError, parse_month
@@ -63,6 +63,7 @@ class ReconcileSummary:
     by_class: dict[str, int] = field(default_factory=dict)
     items_opened: int = 0
     items_existing: int = 0
+    items_closed: int = 0  # earlier items this run found settled (未入户 registered, 重登 decided)
     pending_review: int = 0
     model: str = ""  # sha256 of the linkage model used ("" when none is trained yet)
     backend: str = ""
@@ -73,7 +74,7 @@ class ReconcileSummary:
             "rows": self.rows, "subjects": self.subjects, "linked": self.linked,
             "by_kind": self.by_kind, "by_method": self.by_method, "by_class": self.by_class,
             "items_opened": self.items_opened, "items_existing": self.items_existing,
-            "pending_review": self.pending_review,
+            "items_closed": self.items_closed, "pending_review": self.pending_review,
         }  # fmt: skip
 
 
@@ -220,13 +221,16 @@ def reconcile_month(
             subjects, classes, facts, source=f"reconcile:{first:%Y-%m}", actor=None
         )
         # 未入户 looks back over earlier months' birth certificates (reconcile_nohukou.py).
-        no_hukou = open_no_hukou(
+        # It also closes the earlier ones whose registration has come since, as the run
+        # closes the 重登 items decided on the registry's duplicates page.
+        no_hukou, registered = open_no_hukou(
             month=first, subjects=subjects, source=f"reconcile:{first:%Y-%m}", actor=None,
             unit=unit,
         )  # fmt: skip
         if no_hukou:
             summary.items_opened += no_hukou
             summary.by_class["no_hukou"] = no_hukou
+        summary.items_closed = registered + close_settled_duplicates()
         run.counts, run.finished_at = summary.counts(), timezone.now()
         run.save(update_fields=["counts", "finished_at"])
         audit_record(

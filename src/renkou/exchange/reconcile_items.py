@@ -13,8 +13,10 @@ from collections import defaultdict
 from typing import Final
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from renkou.core.audit import audit_record
+from renkou.core.i18n import register_text
 from renkou.core.models import OrgUnit, User
 from renkou.exchange import discrepancies as d
 from renkou.exchange.feeds import FEEDS
@@ -22,7 +24,8 @@ from renkou.exchange.places import Places
 from renkou.exchange.reconcile_classes import Facts, Subject, duplicate_pair
 from renkou.registry.models import DuplicateCandidate, Person
 from renkou.worklists.models import WorkItem
-from renkou.worklists.services import OpenSpec, workitems_bulk_open
+from renkou.worklists.outcomes import Outcome
+from renkou.worklists.services import OpenSpec, workitem_close, workitems_bulk_open
 
 __all__ = ["open_items"]
 
@@ -57,6 +60,9 @@ def _persons(subjects: list[Subject], classes: list[list[str]]) -> dict[int, Per
     for start in range(0, len(pks), CHUNK):
         out.update(Person.objects.select_related("org_unit").in_bulk(pks[start : start + CHUNK]))
     return out
+
+
+_DUPLICATE_REF: Final = "duplicate:"
 
 
 def meeting_due_date(source: str) -> dt.date | None:
@@ -140,3 +146,33 @@ def open_items(
         for kind, rows in sorted(specs.items())
     )
     return opened, kept
+
+
+def close_settled_duplicates() -> int:
+    """Close the open 重登 items whose DuplicateCandidate was decided on the registry's
+    page since (merged, or not the same person); returns how many."""
+    items = list(
+        WorkItem.objects.filter(
+            kind=d.DUPLICATE.kind,
+            status=WorkItem.Status.OPEN,
+            subject_ref__startswith=_DUPLICATE_REF,
+        )
+    )
+    pks = {i.subject_ref.removeprefix(_DUPLICATE_REF) for i in items}
+    decided = {
+        str(pk)
+        for pk in DuplicateCandidate.objects.filter(pk__in=[int(p) for p in pks if p.isdigit()])
+        .exclude(status=DuplicateCandidate.Status.OPEN)
+        .values_list("pk", flat=True)
+    }
+    closed = 0
+    for item in items:
+        if item.subject_ref.removeprefix(_DUPLICATE_REF) not in decided:
+            continue
+        workitem_close(
+            item=item, outcome=Outcome.RESOLVED, evidence="", actor=None,
+            expected_version=item.version,
+            note=register_text(gettext_lazy("重复人员已在底册中处理（合并或确认非同一人）。")),
+        )  # fmt: skip
+        closed += 1
+    return closed

@@ -18,7 +18,9 @@ from typing import Final
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
+from renkou.core.i18n import register_text
 from renkou.core.models import OrgUnit, User
 from renkou.exchange import discrepancies as d
 from renkou.exchange.models import FeedLink, FeedRow
@@ -27,7 +29,8 @@ from renkou.exchange.reconcile_items import _Places, _title, meeting_due_date
 from renkou.exchange.scope import batches_in
 from renkou.registry.models import Person
 from renkou.worklists.models import WorkItem
-from renkou.worklists.services import workitem_open
+from renkou.worklists.outcomes import Outcome
+from renkou.worklists.services import workitem_close, workitem_open
 
 __all__ = ["add_months", "open_no_hukou"]
 
@@ -84,6 +87,19 @@ def _registered(
     return any(abs(b - born) <= SLACK for m in mothers for b in children.get(m, []))
 
 
+def _still_open(unit: OrgUnit | None) -> tuple[dict[int, WorkItem], list[FeedRow]]:
+    """The open 未入户 items by certificate row, and those rows (of ``unit``'s files)."""
+    still_open: dict[int, WorkItem] = {}
+    for item in WorkItem.objects.filter(
+        kind=d.NO_HUKOU.kind, status=WorkItem.Status.OPEN, subject_ref__startswith="feedrow:"
+    ):
+        key = item.subject_ref.removeprefix("feedrow:")
+        if key.isdigit():
+            still_open[int(key)] = item
+    rows = FeedRow.objects.filter(batches_in(unit), pk__in=list(still_open))
+    return still_open, list(rows.select_related("batch").order_by("pk"))
+
+
 def open_no_hukou(
     *,
     month: dt.date,
@@ -91,15 +107,18 @@ def open_no_hukou(
     source: str,
     actor: User | None,
     unit: OrgUnit | None = None,
-) -> int:
+) -> tuple[int, int]:
     """Open one 未入户 item per overdue certificate of ``unit``'s files (the police
-    registration may come from any file of the county); returns how many were opened."""
+    registration may come from any file of the county), and close the open ones whose
+    registration has arrived since; returns (opened, closed)."""
     last = add_months(month, -int(settings.RENKOU_NO_HUKOU_MONTHS))
     first = add_months(last, -(LOOKBACK_MONTHS - 1))
     seen = set(WorkItem.objects.filter(kind=d.NO_HUKOU.kind).values_list("subject_ref", flat=True))
     certs = [c for c in _current("birth_cert", first, last, unit) if f"feedrow:{c.pk}" not in seen]
-    if not certs:
-        return 0
+    # Open items of earlier runs are checked again: a registration may have come since.
+    still_open, recheck = _still_open(unit)
+    if not certs and not recheck:
+        return 0, 0
     police_rows = list(_current("police", first, month).filter(event_type="birth"))
     police: dict[dt.date, list[FeedRow]] = defaultdict(list)
     for p in police_rows:
@@ -107,7 +126,7 @@ def open_no_hukou(
             police[p.birth_date].append(p)
     police_mother = _police_mothers(police_rows, subjects)
     mothers: dict[str, list[Person]] = defaultdict(list)
-    indexes = sorted({c.id_index for c in certs if c.id_index})
+    indexes = sorted({c.id_index for c in (*certs, *recheck) if c.id_index})
     for start in range(0, len(indexes), CHUNK):
         found = Person.objects.filter(id_index__in=indexes[start : start + CHUNK])
         for m in found.select_related("org_unit").order_by("pk"):
@@ -139,4 +158,18 @@ def open_no_hukou(
             subject_ref=f"feedrow:{cert.pk}", actor=actor, due_date=due,
         )  # fmt: skip
         opened += 1
-    return opened
+    registered = [
+        still_open[cert.pk]
+        for cert in recheck
+        if _registered(
+            cert, [m.pk for m in mothers.get(cert.id_index, [])] if cert.id_index else [],
+            police, police_mother, children,
+        )
+    ]  # fmt: skip
+    for item in registered:
+        workitem_close(
+            item=item, outcome=Outcome.RESOLVED, evidence="", actor=None,
+            expected_version=item.version,
+            note=register_text(_("比对发现公安出生登记已到，新生儿已入户。")),
+        )  # fmt: skip
+    return opened, len(registered)

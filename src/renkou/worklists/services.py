@@ -227,7 +227,7 @@ def workitem_note(*, item: WorkItem, note: str, actor: User) -> WorkItemEvent:
     return event
 
 
-def _check_close(item: WorkItem, outcome: str, evidence: str, actor: User) -> None:
+def _check_close(item: WorkItem, outcome: str, evidence: str, actor: User | None) -> None:
     if item.status != WorkItem.Status.OPEN:
         raise ValidationError(_("该事项已销号。"))
     kind = get_kind(item.kind)
@@ -244,12 +244,13 @@ def workitem_close(
     item: WorkItem,
     outcome: str,
     evidence: str,
-    actor: User,
+    actor: User | None,
     expected_version: int,
     note: str = "",
 ) -> WorkItem:
     """Close (销号) an open item with an outcome the kind allows. "done" needs evidence;
-    "exempt" is approved by a township-level user, who is recorded as approver."""
+    "exempt" is approved by a township-level user, who is recorded as approver. The
+    system (None) closes items a comparison finds settled."""
     _require(actor, Cap.WORK_ITEMS)
     _require_scope(actor, item.org_unit)
     _check_close(item, outcome, evidence, actor)
