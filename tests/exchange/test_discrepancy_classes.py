@@ -185,3 +185,14 @@ def test_duplicate_item_closes_once_the_pair_is_decided(cast: Any, tmp_path: Pat
     assert (item.status, item.outcome) == ("closed", "resolved")
     assert "重复人员已在底册中处理" in item.outcome_note
     assert summary.items_closed == 1
+
+
+def test_item_titles_are_in_the_registers_language(cast: Any, tmp_path: Path) -> None:
+    from django.utils import translation
+
+    number = make_id("19800505", "151")
+    load(tmp_path, "2026-01", {"pupil": [pupil("周强", number, "1980-05-05")]})
+    with translation.override("en"):  # a comparison queued by an English-reading clerk
+        reconcile_month(month="2026-01", actor=None)
+    [item] = _items("missing_person")
+    assert item.title.startswith("漏登：周强（学籍第")

@@ -12,6 +12,8 @@ import re
 from collections import defaultdict
 from typing import Final
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -45,6 +47,12 @@ class _Places(Places):
 
 
 def _title(code: str, s: Subject, person: Person | None) -> str:
+    """The item's title, in the register's language whoever runs the comparison."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _title_text(code, s, person)
+
+
+def _title_text(code: str, s: Subject, person: Person | None) -> str:
     cls = d.BY_CODE[code]
     name = person.name if person else (s.row.extra.get("wife_name", "") if s.side == "wife"
                                        else s.row.name)  # fmt: skip
