@@ -167,3 +167,14 @@ def test_a_township_run_opens_items_where_the_person_is_registered(
 
     assert not workitem_queryset_for_user(user=cast.users["clerk"]).exists()
     assert workitem_queryset_for_user(user=cast.users["other_clerk"]).get() == item
+
+
+def test_a_comparison_reports_its_progress(
+    cast: Any, county: dict[str, Person], tmp_path: Path
+) -> None:
+    _township_files(cast, tmp_path)
+    heard: list[int] = []
+    reconcile_month(month=JAN, actor=None, progress=heard.append)
+    # Three feed rows: linked (60 %), classified (75 %), links stored (90 %).
+    assert heard == [1, 2, 2]
+    assert heard == sorted(heard)

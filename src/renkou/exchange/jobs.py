@@ -270,7 +270,9 @@ def _run_import(job: Job) -> dict[str, Any]:
 
 
 def _run_reconcile(job: Job) -> dict[str, Any]:
-    summary = reconcile_month(month=job.month, actor=job.created_by, unit=job.org_unit)
+    summary = reconcile_month(
+        month=job.month, actor=job.created_by, unit=job.org_unit, progress=_progress(job)
+    )
     Job.objects.filter(pk=job.pk).update(reconcile_run_id=summary.run_id)
     return asdict(summary)
 

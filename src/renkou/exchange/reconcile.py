@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -174,12 +175,15 @@ def reconcile_month(
     actor: User | None,
     unit: OrgUnit | None = None,
     backend: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ReconcileSummary:
     """Compare the month's current feed rows of ``unit``'s files (default: the actor's
     unit; the command line's is the whole county) with the whole register; store the
     links and open one work item per discrepancy (audited as ``reconcile.run``). The
     probabilistic stage runs with the active stored model (none trained yet: the cascade
-    alone) on ``backend`` (default: the settings' RENKOU_LINKAGE_BACKEND)."""
+    alone) on ``backend`` (default: the settings' RENKOU_LINKAGE_BACKEND). ``progress``
+    hears, at each phase's end, an estimate of the feed rows done (linking is most of
+    the work: linked 60 %, classified 75 %, links stored 90 %)."""
     unit = feed_unit(actor, unit)
     _check_actor(actor, unit)
     first, started, clock = parse_month(month), timezone.now(), time.perf_counter()
@@ -195,8 +199,16 @@ def reconcile_month(
     )  # fmt: skip
     # After every linking stage: reviewers' earlier decisions win (link_review.py).
     decisions_apply(subjects)
+    rows = len({s.row.pk for s in subjects})
+
+    def reached(share: float) -> None:
+        if progress is not None:
+            progress(int(rows * share))
+
+    reached(0.60)
     facts: Facts = load_facts(subjects)
     classes = [classify(s, facts) for s in subjects]
+    reached(0.75)
     with transaction.atomic():
         # One run of a month at a time; this run takes over the links of every feed row
         # it covers, and earlier runs of units inside this one are history.
@@ -211,6 +223,7 @@ def reconcile_month(
         )
         refresh_planner_stats(FeedLink, WorkItem, WorkItemEvent)
         _links(run, subjects, classes)
+        reached(0.90)
         summary = ReconcileSummary(run.pk, f"{first:%Y-%m}")
         summary.model, summary.backend = (stored[0].sha256 if stored else ""), engine.name
         _summarise(summary, subjects, classes)
