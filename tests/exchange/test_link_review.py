@@ -184,3 +184,11 @@ def test_marriage_side_decision_leaves_the_other_spouse(
     assert [i.subject_person for i in _open("marriage_not_reflected")] == [husband]
     wife_item.refresh_from_db()
     assert wife_item.status == "open"
+
+
+def test_evidence_levels_are_spelled_out(cast: Any, pending: FeedLink) -> None:
+    page = cast.client_for("clerk").get(reverse("exchange:review_detail", args=[pending.pk]))
+    body = page.content.decode()
+    # A birth date one day off is shown as such, never as agreeing.
+    assert '<span class="badge left">相差一天</span>' in body
+    assert '<span class="badge ok">一致</span>' in body  # the name

@@ -33,10 +33,19 @@ from renkou.registry.models import Person
 PAGE_SIZE: Final = 50
 REVIEWERS: Final = frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER})
 _SEX: Final = {"M": gettext_lazy("男"), "F": gettext_lazy("女")}
+# Evidence levels of the cascade and the model (linkage.normalize, linkage.model): what
+# the reviewer reads beside each field. "day" is a birth date one day off, not a match.
 _LEVELS: Final = {
-    "exact": gettext_lazy("一致"), "same": gettext_lazy("一致"), "day": gettext_lazy("一致"),
-    "n/a": gettext_lazy("无从比较"), "": gettext_lazy("无从比较"),
+    "exact": gettext_lazy("一致"), "same": gettext_lazy("一致"),
+    "repairable": gettext_lazy("号码差一位（可修复）"), "masked": gettext_lazy("生僻字占位相符"),
+    "pinyin": gettext_lazy("拼音相同"), "pinyin_close": gettext_lazy("拼音相近"),
+    "swapped": gettext_lazy("月日颠倒"), "day": gettext_lazy("相差一天"),
+    "year": gettext_lazy("相差一年"), "household": gettext_lazy("同户"),
+    "village": gettext_lazy("同村"), "different": gettext_lazy("不一致"),
+    "missing": gettext_lazy("缺失"), "n/a": gettext_lazy("无从比较"),
+    "": gettext_lazy("无从比较"),
 }  # fmt: skip
+_AGREE: Final = frozenset({"exact", "same", "household", "village"})
 
 
 def _user(request: HttpRequest) -> User:
@@ -111,7 +120,7 @@ def _comparison(link: FeedLink, person: Person) -> list[dict[str, Any]]:
     return [
         {"label": label, "feed": a or "—", "person": b or "—", "level": str(lvl),
          "level_label": str(_LEVELS.get(str(lvl), lvl)),
-         "agrees": str(lvl) in ("exact", "same", "day")}
+         "agrees": str(lvl) in _AGREE}
         for label, a, b, lvl in rows
     ]  # fmt: skip
 
