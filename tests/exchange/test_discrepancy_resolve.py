@@ -289,3 +289,18 @@ def test_divorce_dissolves_the_registered_marriage(
     assert {p.marital_status for p in Person.objects.filter(pk__in=(husband.pk, wife.pk))} == {
         "40"}  # fmt: skip
     assert not WorkItem.objects.filter(status="open", kind__contains="marriage").exists()
+
+
+def test_a_person_s_decision_survives_a_rerun_of_the_month(
+    cast: Any, cases: dict[str, Person]
+) -> None:
+    item = _item("conflicting")
+    _resolve(cast.users["officer"], item, "register_right")
+    summary = reconcile_month(month="2026-01", actor=None)
+    # The register is right: the same feed row does not open a second 错登 item.
+    same = WorkItem.objects.filter(
+        kind="discrepancy.conflicting", subject_person=item.subject_person,
+        subject_ref=item.subject_ref,
+    )  # fmt: skip
+    assert list(same) == [item]
+    assert summary.items_opened == 0

@@ -107,12 +107,24 @@ def open_items(
     subjects: list[Subject], classes: list[list[str]], facts: Facts, *, source: str,
     actor: User | None,
 ) -> tuple[int, int]:  # fmt: skip
-    """(opened, already open) — an open item of the same kind, person, row and source is
-    left alone, so re-running a month opens nothing twice. A 重登 item points to the
+    """(opened, already there) — an open item of the same kind, person, row and source, or
+    one a person closed with a resolution, is left alone, so re-running a month opens
+    nothing twice and does not undo a person's decision. A 重登 item points to the
     registry's DuplicateCandidate ("duplicate:<pk>"): one open item per pair."""
     existing: set[tuple[str, int | None, str]] = set(
         WorkItem.objects.filter(
             source=source, status=WorkItem.Status.OPEN, kind__startswith="discrepancy."
+        ).values_list("kind", "subject_person_id", "subject_ref")
+    )
+    # A discrepancy a person closed on its page (the register is right, not our person,
+    # applied, other) stays closed when the month is compared again; one the system
+    # closed (a review decision that settled it) may come back if the data say so.
+    existing |= set(
+        WorkItem.objects.filter(
+            source=source,
+            status=WorkItem.Status.CLOSED,
+            kind__startswith="discrepancy.",
+            resolutions__isnull=False,
         ).values_list("kind", "subject_person_id", "subject_ref")
     )
     existing |= set(
