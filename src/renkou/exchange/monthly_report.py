@@ -153,8 +153,8 @@ def _target_of(kind: str, event_type: str) -> str | None:
 
 
 class _Tally:
-    def __init__(self, units: dict[int, OrgUnit], county: bool) -> None:
-        self.units, self.county = units, county
+    def __init__(self, units: dict[int, OrgUnit], county: bool, path: str) -> None:
+        self.units, self.county, self.path = units, county, path
         self.lines: dict[tuple[str, int | None], ReportLine] = {}
         self.num: dict[str, int] = defaultdict(int)
         self.den: dict[str, int] = defaultdict(int)
@@ -181,6 +181,12 @@ def _links(tally: _Tally, run: ReconcileRun) -> None:
     # Every link of the month: each feed row's links belong to the latest run covering
     # it (a township's own run, or the county's), earlier ones were replaced.
     links = FeedLink.objects.filter(run__month=run.month)
+    if not tally.county:
+        # A township counts its own people, and the unlinked rows (placed below by the
+        # unit of their items).
+        links = links.filter(
+            Q(person__org_unit__path__startswith=tally.path) | Q(person__isnull=True)
+        )
     grouped = links.values(
         "feed_row__batch__kind", "feed_row__event_type", "person__org_unit_id", "review"
     ).annotate(
@@ -225,12 +231,13 @@ def _placement(
     if tally.placement is not None:
         return tally.placement
     source = f"reconcile:{run.month:%Y-%m}"
-    item_units = dict(
-        WorkItem.objects.filter(
-            source=source, kind__startswith="discrepancy.", subject_person__isnull=True,
-            subject_ref__startswith=_REF,
-        ).values_list("subject_ref", "org_unit_id")
+    placed_items = WorkItem.objects.filter(
+        source=source, kind__startswith="discrepancy.", subject_person__isnull=True,
+        subject_ref__startswith=_REF,
     )  # fmt: skip
+    if not tally.county:
+        placed_items = placed_items.filter(org_unit__path__startswith=tally.path)
+    item_units = dict(placed_items.values_list("subject_ref", "org_unit_id"))
     out: dict[tuple[str, str, str], dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     unlinked = FeedLink.objects.filter(run__month=run.month, person__isnull=True).values_list(
         "feed_row_id", "feed_row__batch__kind", "feed_row__event_type", "review"
@@ -249,9 +256,10 @@ def _unlinked_units(
 
 
 def _items(tally: _Tally, month: dt.date) -> None:
+    scope = Q() if tally.county else Q(org_unit__path__startswith=tally.path)
     items = (
         WorkItem.objects.filter(
-            source=f"reconcile:{month:%Y-%m}", kind__startswith="discrepancy.",
+            scope, source=f"reconcile:{month:%Y-%m}", kind__startswith="discrepancy.",
             subject_ref__startswith=_REF,
         )
         .annotate(row_pk=Cast(Substr("subject_ref", len(_REF) + 1), BigIntegerField()))
@@ -300,7 +308,7 @@ def monthly_report(*, user: User, month: dt.date) -> MonthlyReport:
         )
     }
     county = user.org_unit.parent_id is None
-    tally = _Tally(units, county)
+    tally = _Tally(units, county, user.org_unit.path)
     if run is not None:
         _links(tally, run)
         _items(tally, month)
