@@ -304,3 +304,18 @@ def test_a_person_s_decision_survives_a_rerun_of_the_month(
     )  # fmt: skip
     assert list(same) == [item]
     assert summary.items_opened == 0
+
+
+def test_what_a_resolution_writes_is_in_the_registers_language(
+    cast: Any, cases: dict[str, Person]
+) -> None:
+    from django.utils import translation
+
+    item = _item("should_have_left")
+    with translation.override("en"):  # a clerk reading the English pages
+        record = _resolve(cast.users["clerk"], item, "apply", evidence="村里核实")
+    event = _event(Person.objects.get(pk=cases["dead"].pk), "death")
+    assert "公安户籍变动第" in event.evidence
+    assert record.changes["状态"] == ["在册", "已出队"]
+    item.refresh_from_db()
+    assert not any("a" <= ch <= "z" for ch in item.outcome_note.lower())

@@ -124,14 +124,18 @@ def test_queue_scope_filters_and_paging(cast: Any, pending: FeedLink) -> None:
     assert not links_for_review(user=cast.users["officer"]).exists()  # no REVIEW_LINKS
     assert not links_for_review(user=cast.users["clerk"], month="2026-02-01").exists()
     assert not links_for_review(user=cast.users["clerk"], kind="police").exists()
-    # A candidate in another township, but the feed row names 大官庄村: the clerk sees it.
+    # A candidate in another township, though the feed row names 大官庄村: that person's
+    # township (and the county) decide; this clerk never sees the other township's person.
     far = make_person(org_unit=cast.other_township_village, name="吴玖",
                       birth_date=dt.date(2015, 5, 5))  # fmt: skip
     near_row = feed_row(name="吴玖", sex="M", birth_date=dt.date(2015, 5, 5),
                         place="榴园镇大官庄村")  # fmt: skip
     shared = pending_link(far, near_row)
-    assert set(links_for_review(user=cast.users["clerk"])) == {pending, shared}
+    assert set(links_for_review(user=cast.users["clerk"])) == {pending}
     assert set(links_for_review(user=cast.users["other_clerk"])) == {shared}
+    assert set(links_for_review(user=cast.users["county"])) == {pending, shared}
+    far_page = reverse("exchange:review_detail", args=[shared.pk])
+    assert cast.client_for("clerk").get(far_page).status_code == 404
     client = cast.client_for("clerk")
     page = client.get(reverse("exchange:review_list"), {"month": "2026-01", "kind": "pupil"})
     text = page.content.decode()

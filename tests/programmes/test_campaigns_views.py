@@ -177,8 +177,15 @@ def test_add_target_page_searches_and_adds(cast: Cast) -> None:
     woman(cast.other_village, 30, name="后来者")  # outside the campaign's villages
     client = cast.client_for("clerk")
     url = reverse("programmes:campaign_add_target", args=[campaign.pk])
-    found = client.get(url, {"q": "后来"}).context["found"]
+    found = client.post(url, {"q": "后来"}).context["found"]
     assert [p.pk for p in found] == [late.pk]
+    # By identity number only through POST; a number in a URL is not searched.
+    from renkou.registry import identity
+
+    number = identity.id_reveal(late.id_cipher)
+    assert [p.pk for p in client.post(url, {"q": number}).context["found"]] == [late.pk]
+    by_url = client.get(url, {"q": number})
+    assert (by_url.context["searched"], by_url.context["found"]) == (False, [])
     empty = client.post(url, {"person": str(late.pk), "reason": ""})
     assert empty.status_code == 200
     for junk in ({"person": "abc", "reason": "x"}, {"reason": "x"}, {"person": "-1"}):

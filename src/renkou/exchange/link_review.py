@@ -14,21 +14,22 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from renkou.core.audit import audit_record
 from renkou.core.models import User
-from renkou.core.roles import Cap, has_cap, sees_personal_data
-from renkou.core.scoping import unit_in_scope
+from renkou.core.roles import Cap, has_cap
+from renkou.core.scoping import scope_filter, unit_in_scope
 from renkou.exchange import discrepancies as d
 from renkou.exchange.models import FeedLink, LinkDecision
 from renkou.exchange.reconcile_classes import Subject, classify, load_facts
-from renkou.exchange.reconcile_items import _Places, open_items
+from renkou.exchange.reconcile_items import open_items
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 from renkou.worklists.services import workitem_close
@@ -94,44 +95,33 @@ def _latest_links() -> QuerySet[FeedLink]:
     )
 
 
-def _visible(user: User, link: FeedLink, places: _Places | None) -> bool:
-    assert link.person is not None
-    if unit_in_scope(user, link.person.org_unit):
-        return True
-    if places is None:
-        return False
-    s = subject_of(link)
-    return unit_in_scope(user, places.unit_of(s))
+def _in_scope(user: User) -> QuerySet[FeedLink]:
+    """Latest links whose candidate person lies in the user's subtree (the one door): a
+    pair with a person of another township is that township's, or the county's, to decide."""
+    return scope_filter(_latest_links(), user, unit_field="person__org_unit")
 
 
 def links_for_review(
     *, user: User, month: str = "", kind: str = "", review: str = FeedLink.Review.PENDING
 ) -> QuerySet[FeedLink]:
     """The user's links awaiting review (or of another review state): the candidate
-    person's unit or the feed row's unit must lie in the user's subtree."""
-    if not has_cap(user, Cap.REVIEW_LINKS) or not sees_personal_data(user):
+    person lies in the user's subtree."""
+    if not has_cap(user, Cap.REVIEW_LINKS):
         return FeedLink.objects.none()
-    links = _latest_links().filter(review=review)
+    links = _in_scope(user).filter(review=review)
     if month:
         links = links.filter(run__month=month)
     if kind:
         links = links.filter(feed_row__batch__kind=kind)
-    in_scope = links.filter(person__org_unit__path__startswith=user.org_unit.path)
-    others = links.exclude(person__org_unit__path__startswith=user.org_unit.path)
-    extra: list[int] = []
-    if others.exists():
-        places = _Places()
-        extra = [lk.pk for lk in others if unit_in_scope(user, places.unit_of(subject_of(lk)))]
-    ids = list(in_scope.values_list("pk", flat=True)) + extra
-    return _latest_links().filter(pk__in=ids).order_by("run__month", "feed_row_id", "side")
+    return links.order_by("run__month", "feed_row_id", "side")
 
 
 def link_get_for_user(*, user: User, pk: int) -> FeedLink:
     """One link of a latest run with a candidate person, in the user's scope; else 404."""
-    if not has_cap(user, Cap.REVIEW_LINKS) or not sees_personal_data(user):
+    if not has_cap(user, Cap.REVIEW_LINKS):
         raise Http404
-    link = _latest_links().filter(pk=pk).first()
-    if link is None or not _visible(user, link, _Places()):
+    link = _in_scope(user).filter(pk=pk).first()
+    if link is None:
         raise Http404
     return link
 
@@ -156,6 +146,12 @@ def subject_of(link: FeedLink) -> Subject:
 
 
 def _reclassify(link: FeedLink, actor: User) -> tuple[int, int]:
+    # The notes and titles it writes are the register's, in its language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _reclassify_now(link, actor)
+
+
+def _reclassify_now(link: FeedLink, actor: User) -> tuple[int, int]:
     """Classify the subject again; close what no longer applies, open what now does.
     Returns (opened, closed)."""
     s = subject_of(link)
@@ -193,7 +189,7 @@ def link_decide(
     refuses a stale form (the link changed since it was shown)."""
     if not has_cap(actor, Cap.REVIEW_LINKS):
         raise PermissionDenied(_("没有权限。"))
-    if link.person is None or not _visible(actor, link, _Places()):
+    if link.person is None or not _in_scope(actor).filter(pk=link.pk).exists():
         raise PermissionDenied(_("该记录不在您的管辖范围内。"))
     if decision not in LinkDecision.Decision.values:
         raise ValidationError(_("审核决定无效。"))

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,6 +28,7 @@ from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import unit_in_scope
 from renkou.exchange import discrepancies as d
+from renkou.exchange.feeds import FEEDS
 from renkou.exchange.models import FeedLink, FeedRow, Resolution
 from renkou.exchange.reconcile_classes import Subject, load_facts, separation_of
 from renkou.exchange.reconcile_inputs import feed_id_reveal
@@ -146,7 +148,9 @@ def _ref_text(row: FeedRow) -> str:
 
 
 def _evidence(row: FeedRow, evidence: str) -> str:
-    where = _("%(kind)s第%(n)s行") % {"kind": row.batch.kind, "n": row.row_number}
+    feed = FEEDS.get(row.batch.kind)
+    label = str(feed.label) if feed else row.batch.kind
+    where = _("%(kind)s第%(n)s行") % {"kind": label, "n": row.row_number}
     return f"{evidence}（{where}）"[:500]
 
 
@@ -498,7 +502,20 @@ def discrepancy_resolve(
 ) -> Resolution:  # fmt: skip
     """Close ``item`` with ``resolution``; "apply" changes the register first (all in one
     transaction). ``person_version`` is the version the confirmation page showed: a
-    change since then raises ConflictError and nothing is written."""
+    change since then raises ConflictError and nothing is written. What it writes into
+    the register (evidence, notes, the recorded changes) is in the register's language,
+    whatever language the user reads."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _resolve(
+            item=item, resolution=resolution, evidence=evidence, actor=actor,
+            expected_version=expected_version, person_version=person_version, note=note,
+        )  # fmt: skip
+
+
+def _resolve(
+    *, item: WorkItem, resolution: str, evidence: str, actor: User, expected_version: int,
+    person_version: int | None, note: str,
+) -> Resolution:  # fmt: skip
     plan = resolution_plan(item)
     _check(item, plan, resolution, actor)
     text = clean_evidence(evidence)

@@ -93,6 +93,9 @@ def clean_cell(value: object, kind: ColumnKind, *, date1904: bool) -> Value:  # 
             return text
         if kind == "text":
             return text.replace("\u3000", " ").strip()
+        if kind != "code":
+            # Identity numbers and phones never repeat, and never stay in a cache.
+            return _to_text(text, kind)
         # Code cells repeat (男, 汉族, 农业 …): normalise each distinct value once.
         cached = _CODE_CACHE.get(text)
         if cached is None:

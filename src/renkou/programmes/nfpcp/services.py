@@ -350,8 +350,10 @@ def nfpcp_assess(
         workitem_open(
             kind=EARLY_KIND,
             org_unit=check.org_unit,
-            title=_("早孕随访：%(wife)s（%(slip)s）")
-            % {"wife": check.wife.name, "slip": check.slip_number},
+            title=register_text(
+                gettext_lazy("早孕随访：%(wife)s（%(slip)s）"),
+                {"wife": check.wife.name, "slip": check.slip_number},
+            ),
             due_date=assessed_on + dt.timedelta(days=window),
             source="nfpcp",
             subject_person=check.wife,

@@ -308,7 +308,7 @@ def campaign_add_target_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     campaign = campaign_get_for_user(user=user, pk=pk)
     add_form = AddTargetForm()
-    if request.method == "POST":
+    if request.method == "POST" and "q" not in request.POST:
         add_form = AddTargetForm(request.POST)
         if add_form.is_valid():
             person = person_get_for_user(user=user, pk=add_form.cleaned_data["person"])
@@ -326,7 +326,15 @@ def campaign_add_target_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("programmes:campaign_targets", pk=campaign.pk)
         else:
             messages.error(request, _("请选择人员并写明补充理由。"))
-    search = TargetSearchForm(request.GET or None)
+    # The search goes by POST (an identity number never in a URL); a name may come by GET
+    # (a link back to the results), an ID-shaped query in a URL is ignored.
+    if request.method == "POST" and "q" in request.POST:
+        search = TargetSearchForm(request.POST)
+    else:
+        data = request.GET.copy()
+        if _ID_LIKE.match(data.get("q", "").strip()):
+            data.pop("q")
+        search = TargetSearchForm(data or None)
     q = search.cleaned_data["q"] if search.is_valid() else ""
     if q:
         audit_record(
