@@ -353,6 +353,18 @@ def test_a_township_works_its_part_of_a_county_campaign(cast: Cast) -> None:
     assert item.outcome == "exempt"
     page = clerk.get(detail).content.decode()
     assert "以下为榴园镇的部分" in page
+    # The county's mop-up round, seen by the township, counts the township's items only.
+    from renkou.programmes.campaigns.coverage import campaign_rounds
+    from renkou.programmes.campaigns.services import campaign_mopup
+
+    campaign_mopup(campaign=campaign, due_date=timezone.localdate() + dt.timedelta(days=9),
+                   actor=cast.users["county"])  # fmt: skip
+    [county_round] = campaign_rounds(campaign)
+    [township_round] = campaign_rounds(campaign, cast.township)
+    assert (county_round.in_round, township_round.in_round) == (1, 0)  # 李梅 is exempt
+    # The township's item page links to the county campaign the township can open.
+    item_page = clerk.get(reverse("worklists:item_detail", args=[item.pk])).content.decode()
+    assert detail in item_page
     other = CampaignTarget.objects.get(campaign=campaign, person=there)
     assert (
         cast.client_for("clerk")

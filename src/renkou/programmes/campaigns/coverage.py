@@ -138,14 +138,15 @@ def campaign_coverage(campaign: Campaign, within: OrgUnit | None = None) -> Cove
     return Coverage(rows=rows, total=total, day_one=day_one, added=total.targets - day_one)
 
 
-def campaign_rounds(campaign: Campaign) -> list[RoundRow]:
+def campaign_rounds(campaign: Campaign, within: OrgUnit | None = None) -> list[RoundRow]:
     """Each mop-up round: the items it took in (recorded when it started), how many of
     them are done since and how many are still open: one scan of the campaign's items.
 
     An item belongs to a round if it was open when the round started, so "done since"
     counts items opened before the round and closed "done" after it began. (A township
     reopening an item closed before the round, then closing it again, is the one case
-    this counts in a round the item was not in; MopUpRound.targets keeps the exact list.)"""
+    this counts in a round the item was not in; MopUpRound.targets keeps the exact list.)
+    ``within``: a township's part of a county campaign only."""
     rounds = list(MopUpRound.objects.filter(campaign=campaign).order_by("number"))
     if not rounds:
         return []
@@ -155,15 +156,21 @@ def campaign_rounds(campaign: Campaign) -> list[RoundRow]:
         done = Q(status=WorkItem.Status.CLOSED, outcome=Outcome.DONE, closed_at__gte=r.started_at)
         counts[f"done_{r.number}"] = Count("id", filter=before & done)
         counts[f"open_{r.number}"] = Count("id", filter=before & Q(status=WorkItem.Status.OPEN))
+        if within is not None:
+            counts[f"in_{r.number}"] = Count("id", filter=before & (
+                Q(status=WorkItem.Status.OPEN) | Q(closed_at__gte=r.started_at)))  # fmt: skip
     first = rounds[0].started_at
     live = Q(status=WorkItem.Status.OPEN) | Q(closed_at__gte=first)
-    totals = WorkItem.objects.filter(live, source=campaign.source).aggregate(**counts)
+    items = WorkItem.objects.filter(live, source=campaign.source)
+    if within is not None:
+        items = items.filter(org_unit__path__startswith=within.path)
+    totals = items.aggregate(**counts)
     return [
         RoundRow(
             number=r.number,
             due_date=r.due_date,
             started_at=r.started_at,
-            in_round=r.item_count,
+            in_round=r.item_count if within is None else totals[f"in_{r.number}"],
             done=totals[f"done_{r.number}"],
             still_open=totals[f"open_{r.number}"],
         )

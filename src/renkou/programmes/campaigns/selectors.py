@@ -100,10 +100,12 @@ def campaign_origin(rest: str, user: Any) -> tuple[str, str] | None:
     """The worklists item page's "来源" for a campaign item (one query)."""
     if not rest.isdigit():
         return None
-    row = Campaign.objects.filter(pk=int(rest)).values_list("name", "org_unit__path").first()
-    if row is None:
+    name = Campaign.objects.filter(pk=int(rest)).values_list("name", flat=True).first()
+    if name is None:
         return None
-    name, path = row
     label = _("活动：%(name)s") % {"name": name}
-    visible = has_cap(user, Cap.ASSIGN_WORK) and str(path).startswith(user.org_unit.path)
+    visible = (
+        has_cap(user, Cap.ASSIGN_WORK)
+        and campaign_queryset_for_user(user=user).filter(pk=int(rest)).exists()
+    )
     return label, reverse("programmes:campaign_detail", args=[int(rest)]) if visible else ""

@@ -171,7 +171,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(
             coverage=coverage,
             trend=campaign_trend(campaign, coverage, within=_within(campaign, user)),
-            rounds=campaign_rounds(campaign),
+            rounds=campaign_rounds(campaign, _within(campaign, user)),
         )
     return render(request, "programmes/campaign_detail.html", context)
 
@@ -459,7 +459,7 @@ def campaign_print(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "campaign": campaign,
         "coverage": coverage,
-        "rounds": campaign_rounds(campaign),
+        "rounds": campaign_rounds(campaign, _within(campaign, user)),
         "printed_at": timezone.localtime(),
     }
     return render(request, "programmes/campaign_print.html", context)
