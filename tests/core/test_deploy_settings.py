@@ -78,4 +78,6 @@ def test_postgres_connections_carry_the_planner_cost(tmp_path: Path) -> None:
     result = _renkou("shell", "-c", code, env=env)
     assert "-c random_page_cost=1.1" in result.stdout, result.stderr
     env["RENKOU_PG_RANDOM_PAGE_COST"] = ""  # leave the server's own setting alone
-    assert "random_page_cost" not in _renkou("shell", "-c", code, env=env).stdout
+    unset = _renkou("shell", "-c", code, env=env)
+    assert unset.returncode == 0, unset.stderr
+    assert "random_page_cost" not in unset.stdout

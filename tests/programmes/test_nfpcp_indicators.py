@@ -95,8 +95,12 @@ def test_targets_come_from_the_nearest_unit_up_the_tree(cast: Cast) -> None:
 
 def test_other_townships_are_not_counted(cast: Cast) -> None:
     assessed(cast)
-    rows = indicators_by_unit(
-        user=cast.users["other_clerk"], year=timezone.localdate().year, unit=cast.other_township
-    )
+    year = timezone.localdate().year
+    # Asked about 榴园镇 itself, 古邵镇's clerk counts nothing: the scope, not the unit, decides.
+    rows = indicators_by_unit(user=cast.users["other_clerk"], year=year, unit=cast.township)
     assert rows[-1].registered == 0
+    assert (
+        indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)[-1].registered
+        == 1
+    )
     assert NfpcpCheck.objects.count() == 1

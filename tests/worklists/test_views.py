@@ -103,7 +103,7 @@ def test_close_note_exempt_reopen_through_the_pages(cast: Cast) -> None:
     # A stale second close answers with a message, never a 500.
     response = clerk.post(close, {"outcome": "done", "evidence": "x", "version": "2"}, follow=True)
     assert response.status_code == 200
-    assert "已销号" in response.content.decode()
+    assert "该事项已销号。" in response.content.decode()
     reopen = reverse("worklists:item_reopen", args=[item.pk])
     assert officer.post(reopen, {"reason": "x"}).status_code == 403
     clerk.post(reopen, {"reason": "重新核实"})
@@ -224,3 +224,14 @@ def test_item_list_sorts(cast: Cast) -> None:
     response = client.get(reverse("worklists:item_list"), {"sort": "-id;drop"})
     assert response.status_code == 200
     assert '<option value="due" selected>' in response.content.decode()
+
+
+def test_history_shows_labels_not_codes(cast: Cast) -> None:
+    item = open_item(org_unit=cast.village)
+    workitem_close(item=item, outcome="declined", evidence="", actor=cast.users["officer"],
+                   expected_version=item.version, note="本人不愿参加")  # fmt: skip
+    body = cast.client_for("clerk").get(reverse("worklists:item_detail", args=[item.pk]))
+    text = body.content.decode()
+    assert "<li>销号结果：本人拒绝</li>" in text
+    assert "outcome：" not in text
+    assert "source：" not in text

@@ -125,6 +125,17 @@ ACTION_LABELS = {
 }
 
 
+# The event details shown on an item's page (see WorkItemEvent.detail_display).
+DETAIL_LABELS = {
+    "assignee": _("责任人"),
+    "due_date": _("期限"),
+    "outcome": _("销号结果"),
+    "previous_outcome": _("原销号结果"),
+    "due_before": _("超期日"),
+    "size": _("文件大小（字节）"),
+}
+
+
 class WorkItemEvent(models.Model):
     """One step in an item's history (opened, assigned, note, closed, reopened…)."""
 
@@ -146,6 +157,20 @@ class WorkItemEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def detail_display(self) -> list[tuple[str, str]]:
+        """The detail a person reads: known keys with their labels, outcomes by name;
+        internal keys (where it came from, bulk flags, file hashes) are left out."""
+        shown: list[tuple[str, str]] = []
+        for key, label in DETAIL_LABELS.items():
+            value = str(self.detail.get(key, ""))
+            if not value:
+                continue
+            if key in ("outcome", "previous_outcome") and value in Outcome.values:
+                value = str(Outcome(value).label)
+            shown.append((str(label), value))
+        return shown
 
 
 class DispatchReview(models.Model):
