@@ -20,9 +20,9 @@ job already taken does nothing.
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
-import traceback
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -33,6 +33,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from renkou.core.audit import audit_record
@@ -51,6 +52,7 @@ from renkou.exchange.reconcile import reconcile_month
 from renkou.exchange.scope import batches_in
 from renkou.exchange.services import FeedImportResult, feed_import, parse_month
 
+logger = logging.getLogger(__name__)
 __all__ = [
     "JobRefusedError",
     "job_process",
@@ -290,8 +292,13 @@ def job_process(pk: int) -> str:
     except (IntakeError, PermissionDenied) as exc:
         return _finish(job, error=str(exc) or "没有权限。")
     except Exception as exc:  # any failure is recorded on the job
-        detail = "".join(traceback.format_exception_only(exc)).strip()[:500]
-        return _finish(job, error=f"处理失败：{detail}")
+        # The traceback goes to the (masked) log; the person sees what failed, not the
+        # database's own words, which may quote the data.
+        logger.exception("job %s (%s) failed", job.pk, job.kind)
+        return _finish(
+            job,
+            error=_("处理失败（%(error)s），请联系系统管理员。") % {"error": type(exc).__name__},
+        )
     return _finish(job, error="", summary=summary)
 
 

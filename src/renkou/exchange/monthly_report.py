@@ -47,6 +47,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from renkou.core.models import OrgUnit, User
+from renkou.core.scoping import scope_filter, units_for_user
 from renkou.exchange import discrepancies as d
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
@@ -153,8 +154,8 @@ def _target_of(kind: str, event_type: str) -> str | None:
 
 
 class _Tally:
-    def __init__(self, units: dict[int, OrgUnit], county: bool, path: str) -> None:
-        self.units, self.county, self.path = units, county, path
+    def __init__(self, units: dict[int, OrgUnit], county: bool, user: User) -> None:
+        self.units, self.county, self.user = units, county, user
         self.lines: dict[tuple[str, int | None], ReportLine] = {}
         self.num: dict[str, int] = defaultdict(int)
         self.den: dict[str, int] = defaultdict(int)
@@ -184,8 +185,8 @@ def _links(tally: _Tally, run: ReconcileRun) -> None:
     if not tally.county:
         # A township counts its own people, and the unlinked rows (placed below by the
         # unit of their items).
-        links = links.filter(
-            Q(person__org_unit__path__startswith=tally.path) | Q(person__isnull=True)
+        links = scope_filter(links, tally.user, unit_field="person__org_unit") | links.filter(
+            person__isnull=True
         )
     grouped = links.values(
         "feed_row__batch__kind", "feed_row__event_type", "person__org_unit_id", "review"
@@ -236,7 +237,7 @@ def _placement(
         subject_ref__startswith=_REF,
     )  # fmt: skip
     if not tally.county:
-        placed_items = placed_items.filter(org_unit__path__startswith=tally.path)
+        placed_items = scope_filter(placed_items, tally.user)
     item_units = dict(placed_items.values_list("subject_ref", "org_unit_id"))
     out: dict[tuple[str, str, str], dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     unlinked = FeedLink.objects.filter(run__month=run.month, person__isnull=True).values_list(
@@ -256,10 +257,12 @@ def _unlinked_units(
 
 
 def _items(tally: _Tally, month: dt.date) -> None:
-    scope = Q() if tally.county else Q(org_unit__path__startswith=tally.path)
+    ledger = (
+        WorkItem.objects.all() if tally.county else scope_filter(WorkItem.objects.all(), tally.user)
+    )
     items = (
-        WorkItem.objects.filter(
-            scope, source=f"reconcile:{month:%Y-%m}", kind__startswith="discrepancy.",
+        ledger.filter(
+            source=f"reconcile:{month:%Y-%m}", kind__startswith="discrepancy.",
             subject_ref__startswith=_REF,
         )
         .annotate(row_pk=Cast(Substr("subject_ref", len(_REF) + 1), BigIntegerField()))
@@ -301,14 +304,9 @@ def monthly_report(*, user: User, month: dt.date) -> MonthlyReport:
     """The report for ``month`` (first day) over the villages in the user's scope."""
     assert user.org_unit is not None
     run = _latest_run(user, month)
-    units = {
-        u.pk: u
-        for u in OrgUnit.objects.filter(path__startswith=user.org_unit.path).select_related(
-            "parent"
-        )
-    }
+    units = {u.pk: u for u in units_for_user(user).select_related("parent")}
     county = user.org_unit.parent_id is None
-    tally = _Tally(units, county, user.org_unit.path)
+    tally = _Tally(units, county, user)
     if run is not None:
         _links(tally, run)
         _items(tally, month)

@@ -5,13 +5,13 @@ no identity number at all (a department record number that embeds one is masked)
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 from typing import Final
 
 from renkou.core.audit import audit_record
-from renkou.core.masking import mask_id_number
+from renkou.core.logfilters import scrub
 from renkou.core.models import User
+from renkou.core.spreadsheets import neutralise
 from renkou.exchange.discrepancies import BY_CODE
 from renkou.exchange.models import FeedLink, ReconcileRun
 from renkou.exchange.services import IntakeError, parse_month
@@ -22,15 +22,12 @@ HEADER: Final = (
     "数据类别", "来源文件", "来源行号", "来源编号", "一方", "人员ID", "个案编号", "匹配方法",
     "匹配概率", "差异类别",
 )  # fmt: skip
-_ID_LIKE: Final = re.compile(r"\d{17}[\dXx]|\d{15}")
-_FORMULA: Final = ("=", "+", "-", "@", "\t", "\r")
 _SIDES: Final = {"": "", "husband": "男方", "wife": "女方"}
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    text = _ID_LIKE.sub(lambda m: mask_id_number(m[0]) if len(m[0]) == 18 else "*" * 15, text)
-    return "'" + text if text[:1] in _FORMULA else text
+    # The masking of logs (numbers and phones) and the formula guard of every export.
+    return str(neutralise(scrub("" if value is None else str(value))))
 
 
 def links_export(*, month: str, path: Path, actor: User | None) -> int:

@@ -61,6 +61,8 @@ def check_no_overlap(*, kind: str, month: dt.date, unit: OrgUnit | None) -> None
         .distinct()
     )
     for path, name in others:
+        if path is None and unit.parent_id is None:
+            continue  # a whole-county file of old is the county's own: a correction
         if path is None or _covers(path, unit.path) or _covers(unit.path, path):
             holder = name or "全县"
             raise IntakeError(
