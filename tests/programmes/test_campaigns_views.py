@@ -372,3 +372,17 @@ def test_a_township_works_its_part_of_a_county_campaign(cast: Cast) -> None:
         .status_code
         == 404
     )
+
+
+def test_the_rule_shows_names_not_codes(cast: Cast) -> None:
+    from renkou.programmes.campaigns.services import campaign_create
+    from tests.campaigns_factories import screening_data
+
+    campaign = campaign_create(
+        data=screening_data(marital_statuses=["20"], hukou_types=["2"]),
+        actor=cast.users["clerk"],
+    )
+    page = cast.client_for("clerk").get(reverse("programmes:campaign_detail", args=[campaign.pk]))
+    text = page.content.decode()
+    assert "婚姻状况 已婚" in text
+    assert "户口性质 农业" in text

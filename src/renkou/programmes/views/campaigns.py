@@ -60,6 +60,7 @@ from renkou.programmes.campaigns.services import (
 from renkou.programmes.campaigns.templates import TEMPLATES
 from renkou.programmes.models import Campaign
 from renkou.registry.models import Person
+from renkou.registry.models.codes import HukouType, MaritalStatus
 from renkou.registry.search import PersonCriteria, person_search
 from renkou.registry.selectors import person_get_for_user
 from renkou.worklists.outcomes import Outcome
@@ -146,6 +147,10 @@ def _within(campaign: Campaign, user: User) -> OrgUnit | None:
     return viewing_unit(campaign, user.org_unit)
 
 
+def _code_label(choices: Any, code: str) -> str:
+    return str(choices(code).label) if code in choices.values else code
+
+
 def _coverage(campaign: Campaign, user: User) -> Coverage:
     return campaign_coverage(campaign, _within(campaign, user))
 
@@ -161,6 +166,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Only the unit that runs a campaign manages it; a township works the county's.
         "can_manage": has_cap(user, Cap.MANAGE_CAMPAIGNS) and _within(campaign, user) is None,
         "within": _within(campaign, user),
+        # The rule's codes as their names (婚姻状况 and 户口性质 are stored as GB codes).
+        "marital_labels": [_code_label(MaritalStatus, c) for c in campaign.marital_statuses],
+        "hukou_labels": [_code_label(HukouType, c) for c in campaign.hukou_types],
         "mopup_form": MopUpForm(initial={"due_date": timezone.localdate() + dt.timedelta(days=14)}),
         "template": TEMPLATES.get(campaign.template),
     }

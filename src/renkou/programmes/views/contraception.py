@@ -183,8 +183,16 @@ def contraception_supplies(request: HttpRequest) -> HttpResponse:
         content, written = xlsx_bytes(
             [
                 Sheet(
-                    title="避孕药具发放台账",
-                    headers=["村居", "发放日期", "药具", "数量", "领取人", "发放人", "备注"],
+                    title=_("避孕药具发放台账"),
+                    headers=[
+                        _("村居"),
+                        _("发放日期"),
+                        _("药具"),
+                        _("数量"),
+                        _("领取人"),
+                        _("发放人"),
+                        _("备注"),
+                    ],
                     rows=(
                         [
                             r.org_unit.name,

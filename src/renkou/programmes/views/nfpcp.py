@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from renkou.core.access import BUSINESS_ROLES, TOWNSHIP_UP, Rule
@@ -334,7 +335,17 @@ def nfpcp_import(request: HttpRequest) -> HttpResponse:
                     )
                 except IntakeError as exc:
                     form.add_error("file", str(exc))
-    return render(request, "programmes/nfpcp_import.html", {"form": form, "result": result})
+    status = _IMPORT_STATUS.get(result.status, result.status) if result is not None else ""
+    context = {"form": form, "result": result, "status": status}
+    return render(request, "programmes/nfpcp_import.html", context)
+
+
+_IMPORT_STATUS = {
+    "applied": gettext_lazy("已导入"),
+    "rejected": gettext_lazy("已拒绝（有错误行）"),
+    "unchanged": gettext_lazy("同一文件已导入过，未做改动"),
+    "dry_run": gettext_lazy("仅检查"),
+}
 
 
 def _indicator_unit(request: HttpRequest) -> OrgUnit:
@@ -378,9 +389,11 @@ def _indicator_rows(rows: list[UnitIndicators]) -> list[list[object]]:
 
 
 INDICATOR_HEADERS = [
-    "单位", "登记夫妇数", "已检查夫妇数", "目标人群覆盖率", "早孕及时随访数", "检查后怀孕数",
-    "早孕随访率", "妊娠结局随访数", "应随访结局数", "妊娠结局随访率", "高风险夫妇数",
-    "已评估夫妇数", "高风险比例",
+    gettext_lazy("单位"), gettext_lazy("登记夫妇数"), gettext_lazy("已检查夫妇数"),
+    gettext_lazy("目标人群覆盖率"), gettext_lazy("早孕及时随访数"), gettext_lazy("检查后怀孕数"),
+    gettext_lazy("早孕随访率"), gettext_lazy("妊娠结局随访数"), gettext_lazy("应随访结局数"),
+    gettext_lazy("妊娠结局随访率"), gettext_lazy("高风险夫妇数"), gettext_lazy("已评估夫妇数"),
+    gettext_lazy("高风险比例"),
 ]  # fmt: skip
 
 
@@ -393,13 +406,16 @@ def nfpcp_indicators(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         targets = rows[-1].targets
         preamble = [
-            [f"孕前优生健康检查指标 {unit.name} {year}年"],
-            [f"目标：覆盖率 {targets.coverage:.0%}；早孕随访率 {targets.early_followup:.0%}；"
-             f"妊娠结局随访率 {targets.outcome_followup:.0%}；高风险比例 "
-             f"{targets.high_risk_low:.0%}–{targets.high_risk_high:.0%}"],
+            [_("孕前优生健康检查指标 %(unit)s %(year)s年") % {"unit": unit.name, "year": year}],
+            [_(
+                "目标：覆盖率 %(c)s；早孕随访率 %(e)s；妊娠结局随访率 %(o)s；"
+                "高风险比例 %(lo)s–%(hi)s"
+             ) % {"c": f"{targets.coverage:.0%}", "e": f"{targets.early_followup:.0%}",
+                "o": f"{targets.outcome_followup:.0%}", "lo": f"{targets.high_risk_low:.0%}",
+                "hi": f"{targets.high_risk_high:.0%}"}],
         ]  # fmt: skip
         content, written = xlsx_bytes(
-            [Sheet(title=f"孕前检查指标{year}", headers=INDICATOR_HEADERS,
+            [Sheet(title=_("孕前检查指标%(year)s") % {"year": year}, headers=INDICATOR_HEADERS,
                    rows=_indicator_rows(rows), preamble=preamble)]
         )  # fmt: skip
         audit_record(action="nfpcp.indicators_export", request=request, detail={"rows": written})
