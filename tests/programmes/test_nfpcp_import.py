@@ -167,6 +167,10 @@ def test_hostile_rows_are_each_reported_and_nothing_is_applied(
     for error in result.errors:
         assert IDS[check.wife.pk] not in error.raw
         assert error.column
+    # Each error names the column it is about, with that column's value.
+    assert (by_row[3].column, by_row[3].raw) == ("检查对象", "男方")  # wife-only item
+    assert (by_row[5].column, by_row[5].raw) == ("单位", "g/dL")
+    assert (by_row[8].column, by_row[8].raw) == ("检查日期", "2099-01-01")
     assert not NfpcpResult.objects.exists()
     assert ImportRowError.objects.filter(batch_id=result.batch_id).count() == len(reasons)
     assert Path(result.error_report).is_file()

@@ -153,10 +153,13 @@ def _plan_row(row: Row, checks: dict[str, NfpcpCheck | None], actor: User | None
     try:
         clean = validate_result(check, data)
     except ValidationError as exc:
-        message = exc.messages[0]
-        column = _header("unit") if "单位" in message else _header("value")
-        raw = row.text("unit") if column == _header("unit") else row.text("value")
-        raise _RejectedError(column, raw[:40], message) from exc
+        # The error's code names the field it is about (items.clean_result,
+        # services.validate_result); anything else is about the result's value.
+        field = exc.error_list[0].code or "value"
+        if field not in ("unit", "subject", "reviewer", "examined_on", "item_no"):
+            field = "value"
+        raw = str(examined) if field == "examined_on" else row.text(field)
+        raise _RejectedError(_header(field), raw[:40], exc.messages[0]) from exc
     return _Planned(check, clean, row.number, _digest(row))
 
 

@@ -101,12 +101,12 @@ def parse_flag(raw: str) -> bool:
 def clean_result(*, item: Item, subject: str, value: str, unit: str, abnormal: bool) -> CleanResult:
     """Check one result against the catalogue; raises ValidationError with the reason."""
     if item.kind == "followup":
-        raise ValidationError("第19项由早孕随访和妊娠结局随访记录，不接受检查结果")
+        raise ValidationError("第19项由早孕随访和妊娠结局随访记录，不接受检查结果", code="item_no")
     if subject not in ("W", "H"):
-        raise ValidationError("检查对象应为女方或男方")
+        raise ValidationError("检查对象应为女方或男方", code="subject")
     if not item.applies_to(subject):
         who = "女方" if subject == "H" else "男方"
-        raise ValidationError(f"第{item.no}项（{item.name}）只适用于{who}")
+        raise ValidationError(f"第{item.no}项（{item.name}）只适用于{who}", code="subject")
     value = value.strip()
     unit = unit.strip()
     if not value:
@@ -115,10 +115,10 @@ def clean_result(*, item: Item, subject: str, value: str, unit: str, abnormal: b
         if value not in item.choices:
             raise ValidationError(f"结果“{value[:20]}”不在可选结果中：{'、'.join(item.choices)}")
         if unit:
-            raise ValidationError("定性结果不应填写单位")
+            raise ValidationError("定性结果不应填写单位", code="unit")
         return CleanResult(item, subject, value, "", abnormal)
     if unit != item.unit and unit not in item.unit_aliases:
-        raise ValidationError(f"单位应为 {item.unit}，文件中为“{unit[:20]}”")
+        raise ValidationError(f"单位应为 {item.unit}，文件中为“{unit[:20]}”", code="unit")
     try:
         number = Decimal(value)
     except InvalidOperation as exc:

@@ -232,11 +232,11 @@ def validate_result(check: NfpcpCheck, data: ResultInput) -> ResultInput:
         item=item, subject=data.subject, value=data.value, unit=data.unit, abnormal=data.abnormal
     )
     if not data.reviewer.strip():
-        raise ValidationError(_("请填写审核人。"))
+        raise ValidationError(_("请填写审核人。"), code="reviewer")
     if data.examined_on > timezone.localdate():
-        raise ValidationError(_("检查日期不能晚于今天。"))
+        raise ValidationError(_("检查日期不能晚于今天。"), code="examined_on")
     if data.examined_on < check.registered_on:
-        raise ValidationError(_("检查日期早于登记日期。"))
+        raise ValidationError(_("检查日期早于登记日期。"), code="examined_on")
     return ResultInput(
         item_no=item.no, subject=clean.subject, value=clean.value, unit=clean.unit,
         abnormal=clean.abnormal, reviewer=data.reviewer.strip()[:50], examined_on=data.examined_on,
