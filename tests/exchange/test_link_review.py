@@ -154,7 +154,8 @@ def test_side_by_side_masks_numbers(cast: Any, pending: FeedLink) -> None:
     assert PUPIL not in text
     assert pending.feed_row.id_masked in text
     assert "0.810" in text
-    assert "probabilistic" in text
+    assert "概率模型" in text  # the method by name, not its code
+    assert "probabilistic" not in text
     assert cast.client_for("other_clerk").get(
         reverse("exchange:review_detail", args=[pending.pk])).status_code == 404  # fmt: skip
     person = Person.objects.get(pk=pending.person_id)

@@ -293,6 +293,9 @@ def test_unknown_header_is_mapped_on_the_preview_page(cast: Any, data_dir: Path)
     assert mapped.mapping == {"证件号": "id_number"}
     assert mapped.summary["rows_ok"] == 3
     assert mapped.summary["headers"]["recognised"]["证件号"] == "id_number"
+    mapped_page = client.get(reverse("exchange:job", args=[mapped.pk])).content.decode()
+    assert "<li>证件号 → 公民身份号码</li>" in mapped_page  # the field by name, not its code
+    assert "→ id_number" not in mapped_page
     _apply(client, mapped)
     assert FeedRow.objects.filter(id_valid=True).count() == 3
 

@@ -9,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from renkou.core.models import ImportBatch
 
 
+def feed_label(kind: str) -> str:
+    """A feed kind's name (公安户籍变动 …), the code itself when unknown."""
+    from renkou.exchange.feeds import FEEDS
+
+    feed = FEEDS.get(kind)
+    return str(feed.label) if feed else kind
+
+
 class FeedBatch(models.Model):
     """One applied (or dry-run) feed file of a kind for a month.
 
@@ -47,6 +55,10 @@ class FeedBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.month:%Y-%m}"
+
+    @property
+    def kind_label(self) -> str:
+        return feed_label(self.kind)
 
 
 class FeedRow(models.Model):
@@ -133,6 +145,17 @@ class ReconcileRun(models.Model):
         return f"{self.month:%Y-%m} #{self.pk}"
 
 
+# How a link was made (linkage.cascade.METHODS and the model), as reviewers read it.
+METHOD_LABELS = {
+    "exact_id": _("身份证号一致"),
+    "repaired_id": _("身份证号校验修复后一致"),
+    "mother_id": _("按母亲身份证号"),
+    "mother_household": _("按母亲所在户"),
+    "name_dob_unique": _("姓名和出生日期唯一"),
+    "probabilistic": _("概率模型"),
+}
+
+
 class FeedLink(models.Model):
     """One subject of a feed row (a marriage has two) and who it was linked to."""
 
@@ -171,6 +194,10 @@ class FeedLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed_row_id}{self.side}→{self.person_id}"
+
+    @property
+    def method_label(self) -> str:
+        return str(METHOD_LABELS.get(self.method, self.method))
 
 
 class LinkDecision(models.Model):
@@ -310,6 +337,10 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def feed_label(self) -> str:
+        return feed_label(self.feed_kind)
 
     @property
     def finished(self) -> bool:

@@ -113,10 +113,18 @@ def _mapping_choices(job: Job) -> list[tuple[str, str]]:
 @requires(Cap.IMPORT_DATA)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = job_get_for_user(user=_user(request), pk=pk)
+    feed = FEEDS.get(job.feed_kind)
+    headers = (job.summary or {}).get("headers") or {}
+
+    def named(field: str) -> str:  # a field by its Chinese header, never its code
+        return feed.header(field) if feed else field
+
     context = {
         "job": job,
         "summary": job.summary,
-        "feed": FEEDS.get(job.feed_kind),
+        "feed": feed,
+        "recognised": [(h, named(f)) for h, f in (headers.get("recognised") or {}).items()],
+        "missing": [named(f) for f in headers.get("missing") or []],
         "can_apply": job.kind == Job.Kind.PREVIEW and job.status == Job.Status.DONE
         and not job.applies.exclude(status=Job.Status.FAILED).exists(),
         "applied_by": job.applies.order_by("-pk").first() if job.kind == Job.Kind.PREVIEW
