@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from renkou.core.models import OrgUnit, Role
-from renkou.core.scoping import scope_filter
+from renkou.core.scoping import scope_filter, units_for_user
 from renkou.worklists.models import Attachment, DispatchReview, SavedFilter, WorkItem
 
 
@@ -94,7 +94,7 @@ def review_get_for_user(*, user: Any, pk: int) -> DispatchReview:
 
 def unit_get_for_user(*, user: Any, pk: int) -> OrgUnit:
     """A unit of the user's subtree (for ?unit= drill-down), or 404."""
-    return get_object_or_404(OrgUnit.objects.filter(path__startswith=user.org_unit.path), pk=pk)
+    return get_object_or_404(units_for_user(user), pk=pk)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, User
 from renkou.core.paging import KeysFirstPaginator
 from renkou.core.roles import Cap, has_cap, requires
+from renkou.core.scoping import units_for_user
 from renkou.worklists.filters import SORTS, ItemFilter, saved_filter_delete, saved_filter_save
 from renkou.worklists.forms import BulkAssignForm, SaveFilterForm
 from renkou.worklists.kinds import all_kinds
@@ -47,7 +48,7 @@ def assignable_users(user: User) -> QuerySet[User]:
     """Active business users of the user's subtree (the service re-checks each item)."""
     return (
         User.objects.filter(
-            org_unit__path__startswith=user.org_unit.path,
+            org_unit__in=units_for_user(user),
             is_active=True,
             role__in=sorted(BUSINESS_ROLES),
         )
@@ -85,9 +86,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _villages(user: User) -> QuerySet[OrgUnit]:
-    return OrgUnit.objects.filter(
-        path__startswith=user.org_unit.path, level=OrgUnit.Level.VILLAGE
-    ).order_by("code")
+    return units_for_user(user).filter(level=OrgUnit.Level.VILLAGE).order_by("code")
 
 
 def _list_url(query: str) -> str:

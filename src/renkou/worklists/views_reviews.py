@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, requires
+from renkou.core.scoping import units_for_user
 from renkou.worklists.forms import ReviewForm
 from renkou.worklists.kinds import kind_label
 from renkou.worklists.reviews import dispatch_review_take, review_rows
@@ -32,11 +33,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _townships(user: User) -> list[OrgUnit]:
-    return list(
-        OrgUnit.objects.filter(
-            path__startswith=user.org_unit.path, level=OrgUnit.Level.TOWNSHIP
-        ).order_by("code")
-    )
+    return list(units_for_user(user).filter(level=OrgUnit.Level.TOWNSHIP).order_by("code"))
 
 
 @require_GET

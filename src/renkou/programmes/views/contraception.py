@@ -21,6 +21,7 @@ from renkou.core.access import BUSINESS_ROLES, Rule
 from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, Role, User
 from renkou.core.roles import Cap, requires
+from renkou.core.scoping import units_for_user
 from renkou.core.spreadsheets import Sheet, xlsx_bytes, xlsx_response
 from renkou.programmes.contraception import (
     contraception_service_record,
@@ -86,9 +87,11 @@ class HandoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["org_unit"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = OrgUnit.objects.filter(
-            level=OrgUnit.Level.VILLAGE, path__startswith=user.org_unit.path, valid_to__isnull=True
-        ).order_by("code")
+        field.queryset = (
+            units_for_user(user)
+            .filter(level=OrgUnit.Level.VILLAGE, valid_to__isnull=True)
+            .order_by("code")
+        )
 
 
 @require_GET

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from renkou.core.audit import audit_record
 from renkou.core.intake import IntakeError
 from renkou.core.models import OrgUnit, Role, User
 from renkou.core.roles import Cap, has_cap, requires
+from renkou.core.scoping import units_for_user
 from renkou.core.spreadsheets import Sheet, xlsx_bytes, xlsx_response
 from renkou.programmes.models import NfpcpCheck, RiskFactor
 from renkou.programmes.nfpcp import services
@@ -352,10 +353,7 @@ def _indicator_unit(request: HttpRequest) -> OrgUnit:
     user = _user(request)
     wanted = request.GET.get("unit", "")
     if wanted.isdigit():
-        unit = OrgUnit.objects.filter(pk=int(wanted), path__startswith=user.org_unit.path).first()
-        if unit is None:
-            raise Http404
-        return unit
+        return get_object_or_404(units_for_user(user), pk=int(wanted))
     return user.org_unit
 
 
