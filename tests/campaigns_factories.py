@@ -6,7 +6,7 @@ import datetime as dt
 
 from renkou.core.models import OrgUnit, User
 from renkou.programmes.campaigns.services import CampaignData, campaign_create, campaign_start
-from renkou.programmes.models import Campaign, CampaignTarget
+from renkou.programmes.models import Campaign
 from tests.conftest import Cast
 from tests.factories import make_person
 
@@ -49,10 +49,4 @@ def matrix_campaign(cast: Cast) -> int:
     return started_campaign(cast, villages=[cast.village]).pk
 
 
-def matrix_campaigntarget(cast: Cast) -> int:
-    person = woman(cast.village, 41)
-    campaign = started_campaign(cast, villages=[cast.village])
-    return CampaignTarget.objects.get(campaign=campaign, person=person).pk
-
-
-MATRIX_FACTORIES = {"campaign": matrix_campaign, "campaigntarget": matrix_campaigntarget}
+MATRIX_FACTORIES = {"campaign": matrix_campaign}

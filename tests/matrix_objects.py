@@ -78,7 +78,7 @@ _exchange_kinds()
 def _campaign_kinds() -> None:
     from tests.campaigns_factories import MATRIX_FACTORIES
 
-    FACTORIES.update(MATRIX_FACTORIES)  # "campaign", "campaigntarget"
+    FACTORIES.update(MATRIX_FACTORIES)  # "campaign"
 
 
 _campaign_kinds()

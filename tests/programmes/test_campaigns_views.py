@@ -103,8 +103,8 @@ def test_other_township_gets_404(cast: Cast) -> None:
     other = cast.client_for("other_clerk")
     for name in ("campaign_detail", "campaign_targets", "campaign_print", "campaign_export"):
         assert other.get(reverse(f"programmes:{name}", args=[campaign.pk])).status_code == 404
-    url = reverse("programmes:campaign_target_exempt", args=[target.pk])
-    assert other.post(url, {"note": "x"}).status_code == 404
+    url = reverse("worklists:item_exempt_approve", args=[target.work_item_id])
+    assert other.post(url, {"note": "x", "version": 1}).status_code == 404
     assert (
         cast.client_for("other_clerk")
         .get(reverse("programmes:campaign_list"))
@@ -162,7 +162,11 @@ def test_officer_request_and_township_approval_of_an_exemption(cast: Cast) -> No
     url = reverse("programmes:campaign_targets", args=[campaign.pk])
     listing = head.get(url, {"status": "requested"})
     assert [t.pk for t in listing.context["page"]] == [target.pk]
-    head.post(reverse("programmes:campaign_target_exempt", args=[target.pk]), {"note": ""})
+    # Approved from the target list through the ledger's own exemption approval.
+    approve = reverse("worklists:item_exempt_approve", args=[target.work_item_id])
+    assert approve in listing.content.decode()
+    back = head.post(approve, {"note": "", "version": 2, "next": f"{url}?status=requested"})
+    assert back["Location"] == f"{url}?status=requested"
     item = WorkItem.objects.get(pk=target.work_item_id)
     assert (item.status, item.outcome, item.approved_by) == ("closed", "exempt", cast.users["head"])
     detail = head.get(reverse("programmes:campaign_detail", args=[campaign.pk]))
@@ -309,14 +313,16 @@ def test_township_refuses_an_exemption_request(cast: Cast) -> None:
         item=target.work_item, reason="不想参加", actor=cast.users["officer"], expected_version=1
     )
     clerk = cast.client_for("clerk")
-    url = reverse("programmes:campaign_target_refuse", args=[target.pk])
-    clerk.post(url, {"reason": ""})  # a refusal needs its reason
+    url = reverse("worklists:item_exempt_refuse", args=[target.work_item_id])
+    clerk.post(url, {"reason": "", "version": 2})  # a refusal needs its reason
     assert WorkItem.objects.get(pk=target.work_item_id).exemption_requested
-    clerk.post(url, {"reason": "筛查免费，请再动员"})
+    clerk.post(url, {"reason": "筛查免费，请再动员", "version": 2})
     item = WorkItem.objects.get(pk=target.work_item_id)
     assert (item.status, item.exemption_requested) == ("open", False)
     assert item.events.filter(action="exemption_refused").exists()
-    assert cast.client_for("other_clerk").post(url, {"reason": "x"}).status_code == 404
+    assert (
+        cast.client_for("other_clerk").post(url, {"reason": "x", "version": 3}).status_code == 404
+    )
 
 
 def test_a_township_works_its_part_of_a_county_campaign(cast: Cast) -> None:
@@ -348,7 +354,9 @@ def test_a_township_works_its_part_of_a_county_campaign(cast: Cast) -> None:
     item = target.work_item
     officer = cast.users["officer"]
     workitem_request_exemption(item=item, reason="已在外地筛查", actor=officer, expected_version=1)
-    clerk.post(reverse("programmes:campaign_target_exempt", args=[target.pk]), {"note": "同意"})
+    clerk.post(
+        reverse("worklists:item_exempt_approve", args=[item.pk]), {"note": "同意", "version": 2}
+    )
     item.refresh_from_db()
     assert item.outcome == "exempt"
     page = clerk.get(detail).content.decode()
@@ -368,7 +376,10 @@ def test_a_township_works_its_part_of_a_county_campaign(cast: Cast) -> None:
     other = CampaignTarget.objects.get(campaign=campaign, person=there)
     assert (
         cast.client_for("clerk")
-        .post(reverse("programmes:campaign_target_exempt", args=[other.pk]), {"note": "x"})
+        .post(
+            reverse("worklists:item_exempt_approve", args=[other.work_item_id]),
+            {"note": "x", "version": 1},
+        )
         .status_code
         == 404
     )

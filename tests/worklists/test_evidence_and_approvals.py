@@ -70,8 +70,13 @@ def test_exemption_queue_approve_and_refuse(cast: Cast) -> None:
     queue = clerk.get(reverse("worklists:exemption_list")).content.decode()
     assert queue.count("长期在外地居住") == 2
     approve = reverse("worklists:item_exempt_approve", args=[first.pk])
-    response = clerk.post(approve, {"version": 2, "note": "", "back": "exemptions"})
-    assert response["Location"] == reverse("worklists:exemption_list")
+    queue = reverse("worklists:exemption_list")
+    response = clerk.post(approve, {"version": 2, "note": "", "next": queue})
+    assert response["Location"] == queue
+    # Only a path of this site is followed; anything else goes back to the item.
+    evil = clerk.post(reverse("worklists:item_exempt_refuse", args=[second.pk]),
+                      {"version": 2, "reason": "", "next": "https://evil.example/x"})  # fmt: skip
+    assert evil["Location"] == reverse("worklists:item_detail", args=[second.pk])
     first.refresh_from_db()
     assert (first.status, first.outcome) == ("closed", "exempt")
     assert first.approved_by == cast.users["clerk"]

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -86,14 +87,15 @@ def _step(
     request: HttpRequest, pk: int, form_class: type[forms.Form], act: Callable[..., object]
 ) -> HttpResponse:
     """Validate the form, run the service, report the outcome as a message; back to the
-    item's page (or to the exemption queue the decision was taken from)."""
+    page the decision was taken from (``next``: a path of this site only, e.g. the
+    exemption queue or a campaign's target list), else to the item's page."""
     user = _user(request)
     item = workitem_get_for_user(user=user, pk=pk)
-    back = (
-        redirect("worklists:exemption_list")
-        if request.POST.get("back") == "exemptions"
-        else redirect("worklists:item_detail", pk=item.pk)
+    wanted = request.POST.get("next", "")
+    safe = wanted.startswith("/") and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
+    back = redirect(wanted) if safe else redirect("worklists:item_detail", pk=item.pk)
     if form_class is CloseForm:
         form: forms.Form = CloseForm(request.POST, item=item, user=user)
     elif form_class is AssignForm:

@@ -87,15 +87,5 @@ class AddTargetForm(forms.Form):
     reason = forms.CharField(label=_("补充理由"), max_length=500)
 
 
-class ExemptForm(forms.Form):
-    note = forms.CharField(
-        label=_("审批意见"), max_length=2000, required=False, widget=forms.Textarea(attrs=_TEXT)
-    )
-
-
-class RefuseForm(forms.Form):
-    reason = forms.CharField(label=_("不予免办的理由"), max_length=2000)
-
-
 class MopUpForm(forms.Form):
     due_date = forms.DateField(label=_("补漏期限"), widget=_DATE)

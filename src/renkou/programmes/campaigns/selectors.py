@@ -37,18 +37,6 @@ def campaign_get_for_user(*, user: Any, pk: int) -> Campaign:
     return get_object_or_404(campaign_queryset_for_user(user=user), pk=pk)
 
 
-def target_queryset_for_user(*, user: Any) -> QuerySet[CampaignTarget]:
-    """Targets in the user's villages (of their own campaigns and of the county's)."""
-    return scope_filter(CampaignTarget.objects.all(), user, unit_field="village")
-
-
-def target_get_for_user(*, user: Any, pk: int) -> CampaignTarget:
-    rows = target_queryset_for_user(user=user).select_related(
-        "campaign", "campaign__org_unit", "work_item", "person", "village"
-    )
-    return get_object_or_404(rows, pk=pk)
-
-
 # Target list filter: status key → condition on the target's work item.
 TARGET_STATUSES: dict[str, Q] = {
     "open": Q(work_item__status=WorkItem.Status.OPEN),

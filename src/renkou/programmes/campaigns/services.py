@@ -35,11 +35,8 @@ from renkou.programmes.models.campaigns import CAMPAIGN_KIND
 from renkou.registry.models import Person
 from renkou.registry.models.codes import HukouType, MaritalStatus, Sex
 from renkou.worklists.models import WorkItem, WorkItemEvent
-from renkou.worklists.outcomes import Outcome
 from renkou.worklists.services import (
-    workitem_close,
     workitem_open,
-    workitem_refuse_exemption,
     workitems_bulk_redate,
     workitems_open_for_persons,
 )
@@ -255,32 +252,6 @@ def campaign_add_target(
     except IntegrityError as exc:  # a concurrent addition of the same person
         raise ValidationError(_("此人已在活动名单中。")) from exc
     return target
-
-
-def campaign_exempt(*, target: CampaignTarget, note: str, actor: User) -> WorkItem:
-    """Approve an exemption (township level): the item closes "exempt" with the approver.
-    The reason is the officer's request or the approver's note."""
-    _require(actor, Cap.ASSIGN_WORK)
-    _require_started(target.campaign)
-    item = target.work_item
-    return workitem_close(
-        item=item,
-        outcome=Outcome.EXEMPT,
-        evidence="",
-        note=note,
-        actor=actor,
-        expected_version=item.version,
-    )
-
-
-def campaign_refuse_exemption(*, target: CampaignTarget, reason: str, actor: User) -> WorkItem:
-    """Do not approve an officer's exemption request: the target stays outstanding."""
-    _require(actor, Cap.ASSIGN_WORK)
-    _require_started(target.campaign)
-    item = target.work_item
-    return workitem_refuse_exemption(
-        item=item, reason=reason, actor=actor, expected_version=item.version
-    )
 
 
 def campaign_snapshot(

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,9 +32,7 @@ from renkou.programmes.campaigns.coverage import (
 from renkou.programmes.campaigns.forms import (
     AddTargetForm,
     CampaignForm,
-    ExemptForm,
     MopUpForm,
-    RefuseForm,
     TargetSearchForm,
 )
 from renkou.programmes.campaigns.rules import campaign_units, rule_queryset
@@ -43,7 +41,6 @@ from renkou.programmes.campaigns.selectors import (
     campaign_get_for_user,
     campaign_queryset_for_user,
     last_rounds,
-    target_get_for_user,
     target_listing,
 )
 from renkou.programmes.campaigns.services import (
@@ -51,9 +48,7 @@ from renkou.programmes.campaigns.services import (
     campaign_add_target,
     campaign_close,
     campaign_create,
-    campaign_exempt,
     campaign_mopup,
-    campaign_refuse_exemption,
     campaign_snapshot,
     campaign_start,
 )
@@ -281,8 +276,6 @@ def campaign_targets(request: HttpRequest, pk: int) -> HttpResponse:
         "village_id": village_id,
         "status": status if status in TARGET_STATUSES else "",
         "statuses": _status_labels(),
-        "exempt_form": ExemptForm(),
-        "refuse_form": RefuseForm(),
         "can_approve": has_cap(user, Cap.ASSIGN_WORK),
     }
     return render(request, "programmes/campaign_targets.html", context)
@@ -360,45 +353,6 @@ def campaign_add_target_view(request: HttpRequest, pk: int) -> HttpResponse:
         "add_form": add_form,
     }
     return render(request, "programmes/campaign_add_target.html", context)
-
-
-@require_POST
-@requires(Cap.ASSIGN_WORK)
-def target_exempt(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    target = target_get_for_user(user=user, pk=pk)
-    form = ExemptForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        campaign_exempt(target=target, note=note, actor=user)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _errors(exc))
-    else:
-        messages.success(request, _("已批准免于办理。"))
-    url = f"{_targets_url(target.campaign_id)}?status=requested"
-    return redirect(url)
-
-
-@require_POST
-@requires(Cap.ASSIGN_WORK)
-def target_refuse(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    target = target_get_for_user(user=user, pk=pk)
-    form = RefuseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请写明不予免办的理由。"))
-    else:
-        try:
-            campaign_refuse_exemption(target=target, reason=form.cleaned_data["reason"], actor=user)
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _errors(exc))
-        else:
-            messages.success(request, _("已退回免办申请，该目标仍需办理。"))
-    return redirect(f"{_targets_url(target.campaign.pk)}?status=requested")
-
-
-def _targets_url(campaign_id: int) -> str:
-    return reverse("programmes:campaign_targets", args=[campaign_id])
 
 
 def _coverage_rows(coverage: Coverage) -> list[list[object]]:
@@ -485,8 +439,6 @@ urlpatterns: list[URLPattern] = [
     path("campaigns/<int:pk>/targets/add/", campaign_add_target_view, name="campaign_add_target"),
     path("campaigns/<int:pk>/coverage.xlsx", campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/print/", campaign_print, name="campaign_print"),
-    path("campaign-targets/<int:pk>/exempt/", target_exempt, name="campaign_target_exempt"),
-    path("campaign-targets/<int:pk>/refuse/", target_refuse, name="campaign_target_refuse"),
 ]
 
 ACCESS: dict[str, Rule] = {
@@ -504,10 +456,4 @@ ACCESS: dict[str, Rule] = {
     "programmes:campaign_export": Rule(roles=TOWNSHIP_UP, obj="campaign"),
     "programmes:campaign_print": Rule(roles=TOWNSHIP_UP, obj="campaign"),
     # Approving an exemption is a township decision (ASSIGN_WORK).
-    "programmes:campaign_target_exempt": Rule(
-        roles=TOWNSHIP_UP, obj="campaigntarget", method="POST"
-    ),
-    "programmes:campaign_target_refuse": Rule(
-        roles=TOWNSHIP_UP, obj="campaigntarget", method="POST"
-    ),
 }
