@@ -151,14 +151,21 @@ def test_query_count_does_not_grow_with_villages(
     import datetime as dt
 
     from renkou.core.services import orgunit_create
+    from renkou.exchange.models import FeedLink, ReconcileRun
     from tests.factories import make_person
 
-    for n in range(5):
+    month = dt.date(2026, 1, 1)
+    before = monthly_report(user=cast.users["county"], month=month)
+    run = ReconcileRun.objects.get(month=month, is_latest=True)
+    row = FeedLink.objects.filter(run=run).first().feed_row
+    for n in range(5):  # five more villages, each with a linked person: five more lines
         village = orgunit_create(code=f"37040410130{n}", name=f"新村{n}", level="village",
                                  parent=cast.township)  # fmt: skip
-        make_person(org_unit=village, name=f"新{n}")
+        person = make_person(org_unit=village, name=f"新{n}")
+        FeedLink.objects.create(run=run, feed_row=row, side="", person=person, method="exact_id")
     with django_assert_max_num_queries(6):
-        monthly_report(user=cast.users["county"], month=dt.date(2026, 1, 1))
+        after = monthly_report(user=cast.users["county"], month=month)
+    assert len(after.lines) == len(before.lines) + 5
 
 
 def test_excel_export_cells_and_formula_neutralisation(
