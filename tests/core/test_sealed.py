@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from renkou.core import crypto
+from renkou.core import crypto, keyrotation
 from renkou.core.sealed import (
     SealedBooleanField,
     SealedCharField,
@@ -16,6 +16,7 @@ from renkou.core.sealed import (
     SealedJSONField,
     SealedTextField,
     SealedValueError,
+    contexts_are_unique,
 )
 
 CHOICES = [("general", "一般"), ("high", "高风险")]
@@ -93,3 +94,12 @@ def test_choices_longer_than_the_padding_are_a_system_check_error() -> None:
         field.set_attributes_from_name(name)
     assert fine.check() == []
     assert [e.id for e in long.check()] == ["renkou.E010"]
+
+
+def test_no_two_columns_share_a_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert contexts_are_unique(None) == []
+    clash = keyrotation.EncryptedField("registry.Person", "address", b"programmes.NfpcpCheck.lmp")
+    monkeypatch.setattr(keyrotation, "_FIELDS", [*keyrotation.registered_fields(), clash])
+    errors = contexts_are_unique(None)
+    assert [e.id for e in errors] == ["renkou.E011"]
+    assert "registry.Person.address" in errors[0].msg
