@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from renkou.programmes.models import NfpcpCheck, NfpcpTargets
@@ -104,3 +106,17 @@ def test_other_townships_are_not_counted(cast: Cast) -> None:
         == 1
     )
     assert NfpcpCheck.objects.count() == 1
+
+
+def test_indicators_read_each_check_once(cast: Cast) -> None:
+    """The sealed columns the rates skip are deferred; none is fetched row by row."""
+    year = timezone.localdate().year
+    assessed(cast, high=True)
+    with CaptureQueriesContext(connection) as few:
+        indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)
+    for _ in range(3):
+        assessed(cast)
+    with CaptureQueriesContext(connection) as more:
+        rows = indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)
+    assert len(more.captured_queries) == len(few.captured_queries)
+    assert (rows[-1].high_risk.numerator, rows[-1].high_risk.denominator) == (1, 4)
