@@ -174,8 +174,9 @@ def test_other_villages_and_townships_get_404(cast: Cast) -> None:
     assert response.status_code == 404
 
 
-def test_indicators_page_and_excel_export(cast: Cast) -> None:
+def test_indicators_page_and_excel_export(cast: Cast, settings: object) -> None:
     assessed(cast, high=True)
+    settings.RENKOU_SMALL_CELL_MIN = 1  # type: ignore[attr-defined]  # the figures themselves
     client = cast.client_for("head")
     page = client.get(reverse("programmes:nfpcp_indicators")).content.decode()
     assert "大官庄村" in page
@@ -187,6 +188,14 @@ def test_indicators_page_and_excel_export(cast: Cast) -> None:
     village = next(row for row in values[header_at:] if row[0] == "大官庄村")
     assert village[1] == 1
     assert village[3] == "100.0%"
+    # With the configured minimum (5), the one couple is "<5" and its rates "*".
+    settings.RENKOU_SMALL_CELL_MIN = 5  # type: ignore[attr-defined]
+    response = client.get(reverse("programmes:nfpcp_indicators"), {"format": "xlsx"})
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    values = [list(row) for row in book.active.iter_rows(values_only=True)]  # type: ignore[union-attr]
+    village = next(row for row in values[header_at:] if row[0] == "大官庄村")
+    assert village[1:4] == ["<5", "<5", "*"]
+    assert "100.0%" not in client.get(reverse("programmes:nfpcp_indicators")).content.decode()
     other = cast.client_for("other_clerk")
     assert (
         other.get(reverse("programmes:nfpcp_indicators"), {"unit": cast.township.pk}).status_code

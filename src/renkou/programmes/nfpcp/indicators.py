@@ -7,17 +7,23 @@
   (LMP + 280 + 42 days on or before the end of the period) or already done;
 - high-risk rate: couples assessed as high risk ÷ couples assessed.
 Each is compared with the targets of the nearest unit (NfpcpTargets).
+
+Every count is a count of couples, so the table goes through small-cell suppression
+(core.disclosure) before anyone sees it: `UnitIndicators.shown` is what a page, a
+print or an export may show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 
+from renkou.core.disclosure import Pattern, suppress, tree_relations
 from renkou.core.models import OrgUnit
 from renkou.core.scoping import scope_filter
 from renkou.programmes.models import NfpcpCheck, NfpcpResult, NfpcpTargets, RiskLevel
@@ -50,6 +56,26 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class ShownRate:
+    """A rate as it may be shown: its counts ("<5", "*" when suppressed), its percent
+    ("*" when a count is suppressed) and whether it is flagged (never when hidden)."""
+
+    percent: str
+    numerator: int | str
+    denominator: int | str
+    warn: bool
+
+
+@dataclass(frozen=True)
+class Shown:
+    registered: int | str
+    coverage: ShownRate
+    early_followup: ShownRate
+    outcome_followup: ShownRate
+    high_risk: ShownRate
+
+
+@dataclass(frozen=True)
 class UnitIndicators:
     unit: OrgUnit
     registered: int
@@ -58,44 +84,134 @@ class UnitIndicators:
     outcome_followup: Rate
     high_risk: Rate
     targets: NfpcpTargets
+    shown: Shown
 
     @property
     def high_risk_in_band(self) -> bool | None:
-        value = self.high_risk.value
-        if value is None:
-            return None
-        return self.targets.high_risk_low <= value <= self.targets.high_risk_high
+        return _in_band(self.high_risk, self.targets)
 
 
-def _compute(
-    unit: OrgUnit, checks: list[NfpcpCheck], examined_ids: set[int], period_end: dt.date
-) -> UnitIndicators:
-    targets = targets_for(unit)
-    examined = [c for c in checks if c.pk in examined_ids]
-    assessed = [c for c in checks if c.assessed_on is not None]
-    pregnant = [c for c in checks if c.pregnant]
-    outcome_due = [
-        c for c in pregnant
-        if c.outcome_followup_on or (
-            c.lmp is not None and c.lmp + dt.timedelta(days=OUTCOME_DUE_DAYS) <= period_end)
-    ]  # fmt: skip
-    return UnitIndicators(
-        unit=unit,
-        registered=len(checks),
-        coverage=Rate(len(examined), len(checks), targets.coverage),
-        early_followup=Rate(
-            sum(1 for c in pregnant if early_followup_timely(c)),
-            len(pregnant),
-            targets.early_followup,
-        ),
-        outcome_followup=Rate(
-            sum(1 for c in outcome_due if c.outcome_type),
-            len(outcome_due),
-            targets.outcome_followup,
-        ),
-        high_risk=Rate(sum(1 for c in assessed if c.risk_level == RiskLevel.HIGH), len(assessed)),
-        targets=targets,
+def _in_band(rate: Rate, targets: NfpcpTargets) -> bool | None:
+    value = rate.value
+    if value is None:
+        return None
+    return targets.high_risk_low <= value <= targets.high_risk_high
+
+
+# The counts behind the four rates: (numerator, denominator) of each.
+MEASURES = ("registered", "examined", "early_timely", "pregnant", "outcome_done",
+            "outcome_due", "high_risk", "assessed")  # fmt: skip
+Key = tuple[int, str, bool]  # (unit pk, measure, the unit's own part only)
+
+
+def _flags(check: NfpcpCheck, examined: bool, period_end: dt.date) -> Counter[str]:
+    """What one check counts towards (each measure 0 or 1)."""
+    pregnant = bool(check.pregnant)
+    due = pregnant and bool(
+        check.outcome_followup_on or (
+            check.lmp is not None
+            and check.lmp + dt.timedelta(days=OUTCOME_DUE_DAYS) <= period_end)
+    )  # fmt: skip
+    assessed = check.assessed_on is not None
+    return Counter(
+        registered=1,
+        examined=int(examined),
+        pregnant=int(pregnant),
+        early_timely=int(pregnant and early_followup_timely(check)),
+        outcome_due=int(due),
+        outcome_done=int(due and bool(check.outcome_type)),
+        assessed=int(assessed),
+        high_risk=int(assessed and check.risk_level == RiskLevel.HIGH),
     )
+
+
+def _tally(checks: list[NfpcpCheck], period_end: dt.date) -> dict[Key, int]:
+    """Each measure per unit (a check counts in every unit up its path) and per unit's
+    own part (the checks attached to the unit itself, not to a unit below it)."""
+    examined = set(
+        NfpcpResult.objects.filter(check_record__in=[c.pk for c in checks])
+        .values_list("check_record_id", flat=True)
+        .distinct()
+    )
+    paths = dict(
+        OrgUnit.objects.filter(pk__in={c.org_unit_id for c in checks}).values_list("pk", "path")
+    )
+    values: Counter[Key] = Counter()
+    for check in checks:
+        flags = _flags(check, check.pk in examined, period_end)
+        ancestors = [int(p) for p in paths[check.org_unit_id].strip("/").split("/")]
+        for measure, n in flags.items():
+            values[(check.org_unit_id, measure, True)] += n
+            for unit_id in ancestors:
+                values[(unit_id, measure, False)] += n
+    return dict(values)
+
+
+def _pattern(root: OrgUnit, year: int) -> Pattern[Key]:
+    """Which cells to hide, decided over the whole tree under ``root`` whoever looks, so
+    a township's page and its county's hide the same cells (else one would give back
+    what the other hides). It reads every unit's counts, not only the viewer's scope;
+    only the pattern leaves this function."""
+    rows = NfpcpCheck.objects.filter(registered_on__year=year, org_unit__path__startswith=root.path)
+    values = _tally(list(rows), dt.date(year, 12, 31))
+    children: dict[int, list[int]] = {}
+    for pk, parent in (
+        OrgUnit.objects.filter(path__startswith=root.path)
+        .order_by("code")
+        .values_list("pk", "parent_id")
+    ):
+        if parent is not None:
+            children.setdefault(parent, []).append(pk)
+    relations = []
+    for measure in MEASURES:
+        relations += tree_relations(
+            {(u, measure, False): [(c, measure, False) for c in kids]
+             for u, kids in children.items()},
+            own={(u, measure, False): (u, measure, True) for u in children},
+        )  # fmt: skip
+    return suppress(values, relations)
+
+
+def _shown_rate(
+    rate: Rate, keys: tuple[Key, Key], pattern: Pattern[Key], *, warn: bool
+) -> ShownRate:
+    hidden = pattern.hidden(*keys)
+    return ShownRate(
+        percent=pattern.rate(rate.percent, *keys),
+        numerator=pattern.count(keys[0]),
+        denominator=pattern.count(keys[1]),
+        warn=warn and not hidden,
+    )
+
+
+def _row(unit: OrgUnit, values: dict[Key, int], pattern: Pattern[Key]) -> UnitIndicators:
+    targets = targets_for(unit)
+
+    def key(measure: str) -> Key:
+        return (unit.pk, measure, False)
+
+    def rate(num: str, den: str, target: Decimal | None = None) -> Rate:
+        return Rate(values.get(key(num), 0), values.get(key(den), 0), target)
+
+    coverage = rate("examined", "registered", targets.coverage)
+    early = rate("early_timely", "pregnant", targets.early_followup)
+    outcome = rate("outcome_done", "outcome_due", targets.outcome_followup)
+    high = rate("high_risk", "assessed")
+    return UnitIndicators(
+        unit=unit, registered=coverage.denominator, coverage=coverage, early_followup=early,
+        outcome_followup=outcome, high_risk=high, targets=targets,
+        shown=Shown(
+            registered=pattern.count(key("registered")),
+            coverage=_shown_rate(coverage, (key("examined"), key("registered")), pattern,
+                                 warn=coverage.meets is False),
+            early_followup=_shown_rate(early, (key("early_timely"), key("pregnant")), pattern,
+                                       warn=early.meets is False),
+            outcome_followup=_shown_rate(outcome, (key("outcome_done"), key("outcome_due")),
+                                         pattern, warn=outcome.meets is False),
+            high_risk=_shown_rate(high, (key("high_risk"), key("assessed")), pattern,
+                                  warn=_in_band(high, targets) is False),
+        ),
+    )  # fmt: skip
 
 
 def checks_for_year(*, user: Any, year: int) -> QuerySet[NfpcpCheck]:
@@ -105,20 +221,12 @@ def checks_for_year(*, user: Any, year: int) -> QuerySet[NfpcpCheck]:
 
 def indicators_by_unit(*, user: Any, year: int, unit: OrgUnit) -> list[UnitIndicators]:
     """One row per child unit of `unit` (villages of a township, townships of a county),
-    then the row of `unit` itself as the total."""
+    then the row of `unit` itself as the total; each with its suppressed `shown` form."""
     checks = list(
         checks_for_year(user=user, year=year).filter(org_unit__path__startswith=unit.path)
     )
-    end = dt.date(year, 12, 31)
-    examined_ids = set(
-        NfpcpResult.objects.filter(check_record__in=[c.pk for c in checks])
-        .values_list("check_record_id", flat=True)
-        .distinct()
-    )
-    rows = []
+    values = _tally(checks, dt.date(year, 12, 31))
+    root = OrgUnit.objects.get(pk=int(unit.path.strip("/").split("/")[0]))
+    pattern = _pattern(root, year)
     children = OrgUnit.objects.filter(parent=unit).order_by("code")
-    for child in children:
-        mine = [c for c in checks if c.org_unit.path.startswith(child.path)]
-        rows.append(_compute(child, mine, examined_ids, end))
-    rows.append(_compute(unit, checks, examined_ids, end))
-    return rows
+    return [_row(u, values, pattern) for u in [*children, unit]]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renkou.core.access import BUSINESS_ROLES, TOWNSHIP_UP, Rule
 from renkou.core.audit import audit_record
+from renkou.core.disclosure import suppression_note
 from renkou.core.intake import IntakeError
 from renkou.core.models import OrgUnit, Role, User
 from renkou.core.roles import Cap, has_cap, requires
@@ -364,25 +365,15 @@ def _year(request: HttpRequest) -> int:
 
 
 def _indicator_rows(rows: list[UnitIndicators]) -> list[list[object]]:
+    """The export's rows: the suppressed figures only (core.disclosure)."""
     out: list[list[object]] = []
     for row in rows:
-        out.append(
-            [
-                row.unit.name,
-                row.registered,
-                row.coverage.numerator,
-                row.coverage.percent,
-                row.early_followup.numerator,
-                row.early_followup.denominator,
-                row.early_followup.percent,
-                row.outcome_followup.numerator,
-                row.outcome_followup.denominator,
-                row.outcome_followup.percent,
-                row.high_risk.numerator,
-                row.high_risk.denominator,
-                row.high_risk.percent,
-            ]
-        )
+        shown = row.shown
+        line: list[object] = [row.unit.name, shown.registered]
+        line += [shown.coverage.numerator, shown.coverage.percent]
+        for rate in (shown.early_followup, shown.outcome_followup, shown.high_risk):
+            line += [rate.numerator, rate.denominator, rate.percent]
+        out.append(line)
     return out
 
 
@@ -411,6 +402,7 @@ def nfpcp_indicators(request: HttpRequest) -> HttpResponse:
              ) % {"c": f"{targets.coverage:.0%}", "e": f"{targets.early_followup:.0%}",
                 "o": f"{targets.outcome_followup:.0%}", "lo": f"{targets.high_risk_low:.0%}",
                 "hi": f"{targets.high_risk_high:.0%}"}],
+            [suppression_note()],
         ]  # fmt: skip
         content, written = xlsx_bytes(
             [Sheet(title=_("孕前检查指标%(year)s") % {"year": year}, headers=INDICATOR_HEADERS,
@@ -424,6 +416,7 @@ def nfpcp_indicators(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "total": rows[-1],
         "can_set_targets": has_cap(request.user, Cap.HEALTH_SERVICES),
+        "suppression_note": suppression_note(),
         "years": list(range(timezone.localdate().year, 2017, -1)),
     }
     return render(request, "programmes/nfpcp_indicators.html", context)
