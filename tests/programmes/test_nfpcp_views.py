@@ -159,6 +159,56 @@ def test_the_officer_records_the_followups_from_the_work_item(cast: Cast) -> Non
     assert "没有待办的随访事项" in officer.get(url).content.decode()
 
 
+def test_the_generic_close_form_is_refused_for_nfpcp_followups(cast: Cast) -> None:
+    check = assessed(cast)
+    item = WorkItem.objects.get(kind=services.EARLY_KIND)
+    officer = cast.client_for("officer")
+    page = officer.get(reverse("worklists:item_detail", args=[item.pk])).content.decode()
+    assert reverse("worklists:item_close", args=[item.pk]) not in page
+    assert reverse("programmes:nfpcp_followup", args=[check.pk]) in page
+    response = officer.post(
+        reverse("worklists:item_close", args=[item.pk]),
+        {"outcome": "moved", "evidence": "", "note": "", "version": item.version},
+        follow=True,
+    )
+    assert "请在其处理页面销号" in response.content.decode()
+    item.refresh_from_db()
+    check.refresh_from_db()
+    assert item.status == "open"
+    assert check.open
+
+
+@pytest.mark.parametrize("kind", [services.EARLY_KIND, services.OUTCOME_KIND])
+def test_the_followup_page_offers_every_ending_and_closes_item_and_check(
+    cast: Cast, kind: str
+) -> None:
+    check = assessed(cast)
+    if kind == services.OUTCOME_KIND:
+        services.nfpcp_early_followup(
+            check=check, followed_on=_today(), pregnant=True,
+            lmp=_today() - dt.timedelta(days=40), actor=cast.users["officer"],
+        )  # fmt: skip
+    officer = cast.client_for("officer")
+    url = reverse("programmes:nfpcp_followup", args=[check.pk])
+    form = officer.get(url).content.decode()
+    for label in ("本人拒绝随访", "未能随访：已迁出", "未能随访：本人已死亡", "未能随访：联系不上"):
+        assert label in form
+    field = "answer" if kind == services.EARLY_KIND else "outcome_type"
+    # Hostile: an outcome the kind does not allow is no choice; nothing closes.
+    refused = officer.post(url, {"followed_on": _today().isoformat(), field: "exempt"})
+    assert refused.status_code == 200
+    assert WorkItem.objects.get(kind=kind).status == "open"
+    response = officer.post(
+        url, {"followed_on": _today().isoformat(), field: "unreachable", "note": "电话停机"}
+    )
+    assert response.status_code == 302
+    item = WorkItem.objects.get(kind=kind)
+    check.refresh_from_db()
+    assert (item.status, item.outcome, item.outcome_note) == ("closed", "unreachable", "电话停机")
+    assert not check.open
+    assert check.closed_reason == "未能随访：联系不上"
+
+
 def test_other_villages_and_townships_get_404(cast: Cast) -> None:
     check = assessed(cast)
     for who, name in (

@@ -48,6 +48,7 @@ from renkou.programmes.nfpcp.items import ITEMS
 from renkou.programmes.nfpcp.selectors import nfpcp_get_for_user, nfpcp_queryset_for_user
 from renkou.registry import identity
 from renkou.registry.selectors import person_queryset_for_user
+from renkou.worklists.services import ConflictError
 
 HEALTH = frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER})
 PAGE_SIZE = 50
@@ -252,47 +253,26 @@ def nfpcp_notice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/nfpcp_notice.html", context)
 
 
-def _followup_post(
-    request: HttpRequest, check: NfpcpCheck, kind: str
-) -> tuple[Any, HttpResponse | None]:
-    actor = _user(request)
-    if kind == services.EARLY_KIND:
-        form: Any = EarlyFollowupForm(request.POST)
-        if form.is_valid():
-            answer = form.cleaned_data["answer"]
-            pregnant = {"pregnant": True, "not_pregnant": False}.get(answer)
-            try:
-                services.nfpcp_early_followup(
-                    check=check, followed_on=form.cleaned_data["followed_on"],
-                    pregnant=pregnant, lmp=form.cleaned_data["lmp"], actor=actor,
-                )  # fmt: skip
-            except (ValidationError, PermissionDenied, services.StaleError) as exc:
-                form.add_error(None, _errors(exc))
-            else:
-                messages.success(request, _("随访结果已保存，事项已销号。"))
-                return form, redirect("worklists:my_items")
-        return form, None
-    form = OutcomeFollowupForm(request.POST)
-    if form.is_valid():
-        outcome = form.cleaned_data["outcome_type"]
-        try:
-            services.nfpcp_outcome_followup(
-                check=check, followed_on=form.cleaned_data["followed_on"],
-                outcome_type="" if outcome == "declined" else outcome,
-                outcome_date=form.cleaned_data["outcome_date"], actor=actor,
-            )  # fmt: skip
-        except (ValidationError, PermissionDenied, services.StaleError) as exc:
-            form.add_error(None, _errors(exc))
-        else:
-            messages.success(request, _("随访结果已保存，事项已销号。"))
-            return form, redirect("worklists:my_items")
-    return form, None
+def _followup_save(check: NfpcpCheck, kind: str, data: dict[str, Any], actor: User) -> None:
+    """The result, or another way the follow-up ended: item and check close together."""
+    choice = data["answer"] if kind == services.EARLY_KIND else data["outcome_type"]
+    common = {"check": check, "followed_on": data["followed_on"], "note": data["note"],
+              "actor": actor}  # fmt: skip
+    if choice in services.ENDINGS:
+        services.nfpcp_followup_end(kind=kind, outcome=choice, **common)
+    elif kind == services.EARLY_KIND:
+        services.nfpcp_early_followup(pregnant=choice == "pregnant", lmp=data["lmp"], **common)
+    else:
+        services.nfpcp_outcome_followup(
+            outcome_type=choice, outcome_date=data["outcome_date"], **common
+        )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Cap.WORK_ITEMS)
 def nfpcp_followup(request: HttpRequest, pk: int) -> HttpResponse:
-    """The officer's form for the open follow-up of a check (early pregnancy or outcome)."""
+    """The officer's form for the open follow-up of a check (early pregnancy or outcome):
+    the close page of both follow-up kinds (the generic close form is not offered)."""
     check = nfpcp_get_for_user(user=request.user, pk=pk)
     audit_record(action="nfpcp.followup_view", request=request, object_type="nfpcp", object_id=pk)
     item = services.open_item(check, services.EARLY_KIND) or services.open_item(
@@ -301,14 +281,20 @@ def nfpcp_followup(request: HttpRequest, pk: int) -> HttpResponse:
     kind = item.kind if item else ""
     form: Any = None
     if item is not None:
-        if request.method == "POST":
-            form, done = _followup_post(request, check, kind)
-            if done is not None:
-                return done
-        elif kind == services.EARLY_KIND:
-            form = EarlyFollowupForm(initial={"followed_on": timezone.localdate()})
+        form_class = EarlyFollowupForm if kind == services.EARLY_KIND else OutcomeFollowupForm
+        if request.method != "POST":
+            form = form_class(initial={"followed_on": timezone.localdate()})
         else:
-            form = OutcomeFollowupForm(initial={"followed_on": timezone.localdate()})
+            form = form_class(request.POST)
+            if form.is_valid():
+                try:
+                    _followup_save(check, kind, form.cleaned_data, _user(request))
+                except (ValidationError, PermissionDenied, services.StaleError,
+                        ConflictError) as exc:  # fmt: skip
+                    form.add_error(None, _errors(exc))
+                else:
+                    messages.success(request, _("随访结果已保存，事项已销号。"))
+                    return redirect("worklists:my_items")
     context = {"check": check, "item": item, "kind": kind, "form": form}
     return render(request, "programmes/nfpcp_followup.html", context)
 
