@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from renkou.core.models import ImportBatch
 from renkou.programmes.models import NfpcpCheck, NfpcpResult, NfpcpTargets
 from renkou.programmes.nfpcp import services
 from renkou.worklists.models import WorkItem
@@ -285,6 +286,12 @@ def test_upload_of_a_results_file_reports_rows(
     assert "只适用于女方" in html
     assert IDS[check.husband.pk] not in html
     assert not NfpcpResult.objects.exists()
+    # The shared upload store (core.intake) keeps the sender's file name and no spool.
+    assert ImportBatch.objects.get(kind="nfpcp_results").file_name == "results.csv"
+    assert not list((tmp_path / "imports" / "incoming").iterdir())  # type: ignore[operator]
+    renamed = SimpleUploadedFile("results.exe", content, content_type="text/csv")
+    response = cast.client_for("clerk").post(reverse("programmes:nfpcp_import"), {"file": renamed})
+    assert "只接受 .csv、.xlsx 或 .xls 文件" in response.content.decode()
     bogus = SimpleUploadedFile("results.xlsx", b"not a workbook", content_type="text/csv")
     response = cast.client_for("clerk").post(reverse("programmes:nfpcp_import"), {"file": bogus})
     assert "不是该格式" in response.content.decode()

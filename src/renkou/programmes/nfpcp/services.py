@@ -413,7 +413,7 @@ def open_item(check: NfpcpCheck, kind: str) -> WorkItem | None:
 
 
 def _close_item(
-    check: NfpcpCheck, kind: str, outcome: str, evidence: str, actor: User, note: str = ""
+    check: NfpcpCheck, kind: str, outcome: str, evidence: str, actor: User, *, note: str = ""
 ) -> None:
     item = open_item(check, kind)
     if item is None:
@@ -455,7 +455,12 @@ ENDINGS = {
 
 
 def nfpcp_followup_end(
-    *, check: NfpcpCheck, kind: str, outcome: str, followed_on: dt.date, note: str = "",
+    *,
+    check: NfpcpCheck,
+    kind: str,
+    outcome: str,
+    followed_on: dt.date,
+    note: str = "",
     actor: User,
 ) -> NfpcpCheck:
     """End a follow-up without its result (declined, moved away, died, unreachable):
@@ -467,7 +472,7 @@ def nfpcp_followup_end(
     field = "early_followup_on" if kind == EARLY_KIND else "outcome_followup_on"
     with transaction.atomic():
         setattr(check, field, followed_on)
-        _close_item(check, kind, outcome, "", actor, note)
+        _close_item(check, kind, outcome, "", actor, note=note)
         _close_check(check, register_text(ENDINGS[outcome]))
         _save(check, None, [field, "status", "open", "closed_reason"])
         _audit("followup_end", actor, check, kind=kind, outcome=outcome)
@@ -519,7 +524,7 @@ def nfpcp_early_followup(
             check.pregnant, check.lmp, check.status = True, lmp, NfpcpCheck.Status.PREGNANT
             weeks = (followed_on - lmp).days // 7
             evidence = register_text(gettext_lazy("已怀孕，孕%(weeks)s周随访"), {"weeks": weeks})
-            _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor, note)
+            _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor, note=note)
         if pregnant and open_item(check, OUTCOME_KIND) is None:
             workitem_open(
                 kind=OUTCOME_KIND,
@@ -537,7 +542,7 @@ def nfpcp_early_followup(
         if not pregnant:
             check.pregnant = False
             evidence = register_text(gettext_lazy("随访期内未怀孕"))
-            _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor, note)
+            _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor, note=note)
             _close_check(check, register_text(gettext_lazy("随访期内未怀孕")))
         fields = ["early_followup_on", "pregnant", "lmp", "status", "open", "closed_reason"]
         _save(check, None, fields)
@@ -585,7 +590,7 @@ def nfpcp_outcome_followup(
             gettext_lazy("妊娠结局：%(outcome)s"),
             {"outcome": register_text(OutcomeType(outcome_type).label)},
         )
-        _close_item(check, OUTCOME_KIND, Outcome.DONE, evidence, actor, note)
+        _close_item(check, OUTCOME_KIND, Outcome.DONE, evidence, actor, note=note)
         _close_check(check, register_text(gettext_lazy("已随访妊娠结局")))
         fields = ["outcome_followup_on", "outcome_type", "outcome_date", "status", "open",
                   "closed_reason"]  # fmt: skip

@@ -4,11 +4,8 @@ follow-up form, the results-file upload and the indicators with their targets.""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -23,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from renkou.core.access import BUSINESS_ROLES, TOWNSHIP_UP, Rule
 from renkou.core.audit import audit_record
 from renkou.core.disclosure import suppression_note
-from renkou.core.intake import IntakeError
+from renkou.core.intake import IntakeError, upload_name, upload_spool
 from renkou.core.models import OrgUnit, Role, User
 from renkou.core.roles import Cap, has_cap, requires
 from renkou.core.scoping import units_for_user
@@ -306,23 +303,13 @@ def nfpcp_import(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.RENKOU_UPLOAD_MAX_BYTES:
-            form.add_error("file", _("文件过大。"))
-        else:
-            suffix = Path(upload.name).suffix.lower()[:6]
-            with tempfile.TemporaryDirectory() as tmp:
-                target = (
-                    Path(tmp) / f"upload{suffix if suffix in ('.csv', '.xlsx', '.xls') else ''}"
+        try:
+            with upload_spool(upload) as path:
+                result = nfpcp_results_import(
+                    path=path, actor=_user(request), file_name=upload_name(upload)
                 )
-                with target.open("wb") as fh:
-                    for chunk in upload.chunks():
-                        fh.write(chunk)
-                try:
-                    result = nfpcp_results_import(
-                        path=target, actor=_user(request), accept_valid=False
-                    )
-                except IntakeError as exc:
-                    form.add_error("file", str(exc))
+        except IntakeError as exc:
+            form.add_error("file", str(exc))
     status = _IMPORT_STATUS.get(result.status, result.status) if result is not None else ""
     context = {"form": form, "result": result, "status": status}
     return render(request, "programmes/nfpcp_import.html", context)
