@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -446,7 +447,7 @@ def _require_item(check: NfpcpCheck, kind: str, followed_on: dt.date) -> None:
 
 # How a follow-up may end without its result (the kinds' other allowed outcomes), as
 # the check records it.
-ENDINGS = {
+ENDINGS: dict[str, Promise] = {
     Outcome.DECLINED: gettext_lazy("本人拒绝随访"),
     Outcome.MOVED: gettext_lazy("未能随访：已迁出"),
     Outcome.DIED: gettext_lazy("未能随访：本人已死亡"),
@@ -490,6 +491,24 @@ def _reopen_for_pregnancy(check: NfpcpCheck) -> None:
     check.open, check.closed_reason = True, ""
 
 
+def _open_outcome_item(check: NfpcpCheck, lmp: dt.date, actor: User) -> None:
+    if open_item(check, OUTCOME_KIND) is not None:
+        return  # a corrected early follow-up keeps the outcome item it opened before
+    workitem_open(
+        kind=OUTCOME_KIND,
+        org_unit=check.org_unit,
+        title=register_text(
+            gettext_lazy("妊娠结局随访：%(wife)s（%(slip)s）"),
+            {"wife": check.wife.name, "slip": check.slip_number},
+        ),
+        due_date=lmp + dt.timedelta(days=OUTCOME_DUE_DAYS),
+        source="nfpcp",
+        subject_person=check.wife,
+        subject_ref=subject_ref(check),
+        actor=actor,
+    )
+
+
 def nfpcp_early_followup(
     *,
     check: NfpcpCheck,
@@ -525,21 +544,8 @@ def nfpcp_early_followup(
             weeks = (followed_on - lmp).days // 7
             evidence = register_text(gettext_lazy("已怀孕，孕%(weeks)s周随访"), {"weeks": weeks})
             _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor, note=note)
-        if pregnant and open_item(check, OUTCOME_KIND) is None:
-            workitem_open(
-                kind=OUTCOME_KIND,
-                org_unit=check.org_unit,
-                title=register_text(
-                    gettext_lazy("妊娠结局随访：%(wife)s（%(slip)s）"),
-                    {"wife": check.wife.name, "slip": check.slip_number},
-                ),
-                due_date=lmp + dt.timedelta(days=OUTCOME_DUE_DAYS),
-                source="nfpcp",
-                subject_person=check.wife,
-                subject_ref=subject_ref(check),
-                actor=actor,
-            )
-        if not pregnant:
+            _open_outcome_item(check, lmp, actor)
+        else:
             check.pregnant = False
             evidence = register_text(gettext_lazy("随访期内未怀孕"))
             _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor, note=note)
