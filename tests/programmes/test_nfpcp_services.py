@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from renkou.core.models import AuditEvent
 from renkou.programmes.models import NfpcpCheck, NfpcpResult, NfpcpSlipCounter
@@ -51,6 +51,9 @@ def test_a_husband_result_for_a_wife_only_item_is_refused() -> None:
         clean_result(item=BY_NO[14], subject="H", value="阴性", unit="", abnormal=False)
     # and the same item for the wife is fine
     assert clean_result(item=BY_NO[14], subject="W", value="阴性", unit="", abnormal=False)
+    # The catalogue's reasons are translated like every other message.
+    with translation.override("en"), pytest.raises(ValidationError, match="wife only"):
+        clean_result(item=BY_NO[14], subject="H", value="阴性", unit="", abnormal=False)
 
 
 @pytest.mark.parametrize(
