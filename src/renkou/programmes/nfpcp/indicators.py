@@ -27,7 +27,11 @@ from renkou.core.disclosure import Pattern, suppress, tree_relations
 from renkou.core.models import OrgUnit
 from renkou.core.scoping import scope_filter
 from renkou.programmes.models import NfpcpCheck, NfpcpResult, NfpcpTargets, RiskLevel
-from renkou.programmes.nfpcp.services import OUTCOME_DUE_DAYS, early_followup_timely, targets_for
+from renkou.programmes.nfpcp.services import (
+    OUTCOME_DUE_DAYS,
+    followed_within_12_weeks,
+    targets_for,
+)
 
 
 @dataclass(frozen=True)
@@ -98,52 +102,53 @@ def _in_band(rate: Rate, targets: NfpcpTargets) -> bool | None:
     return targets.high_risk_low <= value <= targets.high_risk_high
 
 
-# The counts behind the four rates: (numerator, denominator) of each.
+# The counts behind the four rates (each rate is one of them over another).
 MEASURES = ("registered", "examined", "early_timely", "pregnant", "outcome_done",
             "outcome_due", "high_risk", "assessed")  # fmt: skip
 Key = tuple[int, str, bool]  # (unit pk, measure, the unit's own part only)
 
 
-def _flags(check: NfpcpCheck, examined: bool, period_end: dt.date) -> Counter[str]:
-    """What one check counts towards (each measure 0 or 1)."""
-    pregnant = bool(check.pregnant)
-    due = pregnant and bool(
-        check.outcome_followup_on or (
-            check.lmp is not None
-            and check.lmp + dt.timedelta(days=OUTCOME_DUE_DAYS) <= period_end)
-    )  # fmt: skip
-    assessed = check.assessed_on is not None
-    return Counter(
-        registered=1,
-        examined=int(examined),
-        pregnant=int(pregnant),
-        early_timely=int(pregnant and early_followup_timely(check)),
-        outcome_due=int(due),
-        outcome_done=int(due and bool(check.outcome_type)),
-        assessed=int(assessed),
-        high_risk=int(assessed and check.risk_level == RiskLevel.HIGH),
+_FIELDS = ("pk", "org_unit_id", "assessed_on", "risk_level", "pregnant", "lmp",
+           "early_followup_on", "outcome_followup_on", "outcome_type")  # fmt: skip
+
+
+def _flags(row: tuple[Any, ...], examined: set[int], period_end: dt.date) -> list[int]:
+    """What one check (its _FIELDS) counts towards, in the order of MEASURES."""
+    pk, _unit, assessed_on, risk_level, pregnant, lmp, early_on, outcome_on, outcome = row
+    due = bool(pregnant) and bool(
+        outcome_on or (lmp is not None and lmp + dt.timedelta(days=OUTCOME_DUE_DAYS) <= period_end)
     )
+    timely = bool(pregnant) and followed_within_12_weeks(lmp=lmp, followed_on=early_on)
+    assessed = assessed_on is not None
+    # registered, examined, early_timely, pregnant, outcome_done, outcome_due, high_risk,
+    # assessed
+    return [1, int(pk in examined), int(timely), int(bool(pregnant)),
+            int(due and bool(outcome)), int(due), int(assessed and risk_level == RiskLevel.HIGH),
+            int(assessed)]  # fmt: skip
 
 
-def _tally(checks: list[NfpcpCheck], period_end: dt.date) -> dict[Key, int]:
+def _tally(checks: QuerySet[NfpcpCheck], period_end: dt.date) -> dict[Key, int]:
     """Each measure per unit (a check counts in every unit up its path) and per unit's
-    own part (the checks attached to the unit itself, not to a unit below it)."""
+    own part (the checks attached to the unit itself, not to a unit below it). Three
+    queries, the two lookups as subqueries (a county's checks overflow an IN list)."""
     examined = set(
-        NfpcpResult.objects.filter(check_record__in=[c.pk for c in checks])
+        NfpcpResult.objects.filter(check_record__in=checks.values("pk"))
         .values_list("check_record_id", flat=True)
         .distinct()
     )
-    paths = dict(
-        OrgUnit.objects.filter(pk__in={c.org_unit_id for c in checks}).values_list("pk", "path")
-    )
+    own: dict[int, list[int]] = {}
+    for row in checks.values_list(*_FIELDS).iterator(chunk_size=2000):
+        counts = own.setdefault(row[1], [0] * len(MEASURES))
+        for i, n in enumerate(_flags(row, examined, period_end)):
+            counts[i] += n
+    paths = dict(OrgUnit.objects.filter(pk__in=own).values_list("pk", "path"))
     values: Counter[Key] = Counter()
-    for check in checks:
-        flags = _flags(check, check.pk in examined, period_end)
-        ancestors = [int(p) for p in paths[check.org_unit_id].strip("/").split("/")]
-        for measure, n in flags.items():
-            values[(check.org_unit_id, measure, True)] += n
-            for unit_id in ancestors:
-                values[(unit_id, measure, False)] += n
+    for unit_id, counts in own.items():
+        ancestors = [int(p) for p in paths[unit_id].strip("/").split("/")]
+        for measure, n in zip(MEASURES, counts, strict=True):
+            values[(unit_id, measure, True)] += n
+            for ancestor in ancestors:
+                values[(ancestor, measure, False)] += n
     return dict(values)
 
 
@@ -153,7 +158,7 @@ def _pattern(root: OrgUnit, year: int) -> Pattern[Key]:
     what the other hides). It reads every unit's counts, not only the viewer's scope;
     only the pattern leaves this function."""
     rows = NfpcpCheck.objects.filter(registered_on__year=year, org_unit__path__startswith=root.path)
-    values = _tally(list(rows), dt.date(year, 12, 31))
+    values = _tally(rows, dt.date(year, 12, 31))
     children: dict[int, list[int]] = {}
     for pk, parent in (
         OrgUnit.objects.filter(path__startswith=root.path)
@@ -215,16 +220,13 @@ def _row(unit: OrgUnit, values: dict[Key, int], pattern: Pattern[Key]) -> UnitIn
 
 
 def checks_for_year(*, user: Any, year: int) -> QuerySet[NfpcpCheck]:
-    rows = NfpcpCheck.objects.filter(registered_on__year=year).select_related("org_unit")
-    return scope_filter(rows, user)
+    return scope_filter(NfpcpCheck.objects.filter(registered_on__year=year), user)
 
 
 def indicators_by_unit(*, user: Any, year: int, unit: OrgUnit) -> list[UnitIndicators]:
     """One row per child unit of `unit` (villages of a township, townships of a county),
     then the row of `unit` itself as the total; each with its suppressed `shown` form."""
-    checks = list(
-        checks_for_year(user=user, year=year).filter(org_unit__path__startswith=unit.path)
-    )
+    checks = checks_for_year(user=user, year=year).filter(org_unit__path__startswith=unit.path)
     values = _tally(checks, dt.date(year, 12, 31))
     root = OrgUnit.objects.get(pk=int(unit.path.strip("/").split("/")[0]))
     pattern = _pattern(root, year)

@@ -558,9 +558,16 @@ def nfpcp_early_followup(
 
 def early_followup_timely(check: NfpcpCheck) -> bool:
     """Followed up within 12 weeks of gestation."""
-    if not (check.pregnant and check.lmp and check.early_followup_on):
+    return bool(check.pregnant) and followed_within_12_weeks(
+        lmp=check.lmp, followed_on=check.early_followup_on
+    )
+
+
+def followed_within_12_weeks(*, lmp: dt.date | None, followed_on: dt.date | None) -> bool:
+    """The early follow-up's date rule alone (the indicators apply it to plain rows)."""
+    if lmp is None or followed_on is None:
         return False
-    return check.early_followup_on <= check.lmp + dt.timedelta(weeks=GESTATION_WEEKS_EARLY)
+    return followed_on <= lmp + dt.timedelta(weeks=GESTATION_WEEKS_EARLY)
 
 
 def nfpcp_outcome_followup(
