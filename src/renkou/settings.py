@@ -227,6 +227,11 @@ RENKOU_FILE_TTL_HOURS = env_int("RENKOU_FILE_TTL_HOURS", 72, minimum=1)
 # API tokens expire like a session's absolute lifetime; getting a new one revokes the old.
 RENKOU_API_TOKEN_HOURS = env_int("RENKOU_API_TOKEN_HOURS", 12, minimum=1)
 RENKOU_UPLOAD_MAX_BYTES = env_int("RENKOU_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+# Reproductive-health statistics show counts from 1 to this minus one as "<k" (core.disclosure).
+# 5 is a threshold widely used for published health statistics; a village registers a few
+# dozen couples a year, so most village rows still show while 1–4 couples (whom everyone
+# in the village could name) are hidden. It cannot be set below 3 (at 2, pairs would show).
+RENKOU_SMALL_CELL_MIN = env_int("RENKOU_SMALL_CELL_MIN", 5, minimum=3)
 
 # Record linkage (renkou.linkage): the probabilistic stage's match probabilities — at or
 # above AUTO a link, at or above REVIEW a candidate for the review queue, below: none.

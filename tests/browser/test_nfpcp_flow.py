@@ -110,7 +110,7 @@ def test_a_couple_goes_from_registration_to_outcome_followup(
     login(page, base, "officer", PASSWORD)
     page.goto(f"{base}/work/")
     page.click("a:has-text('早孕随访：陈静')")
-    page.click("a:has-text('登记随访结果')")
+    page.click("a:has-text('孕前检查随访登记')")
     page.check("input[name=answer][value=pregnant]")
     lmp = timezone.localdate() - dt.timedelta(days=1)
     page.fill("input[name=lmp]", lmp.isoformat())
@@ -118,7 +118,7 @@ def test_a_couple_goes_from_registration_to_outcome_followup(
     expect(page.locator("body")).to_contain_text("随访结果已保存")
 
     page.click("a:has-text('妊娠结局随访：陈静')")
-    page.click("a:has-text('登记随访结果')")
+    page.click("a:has-text('孕前检查随访登记')")
     page.select_option("select[name=outcome_type]", "live_birth")
     page.fill("input[name=outcome_date]", timezone.localdate().isoformat())
     page.click("button:has-text('保存并销号')")

@@ -133,6 +133,27 @@ def test_error_row_is_previewed_reported_and_the_rest_applied(cast: Any, data_di
     assert "日期不存在" in report.content.decode("utf-8-sig")
 
 
+def test_the_error_download_is_the_stored_report_masked_and_formula_neutral(
+    cast: Any, data_dir: Path
+) -> None:
+    client = cast.client_for("clerk")
+    body = rows("police")
+    body[0][ID_COLUMN["police"]] = "3.70404E+17"  # an ID Excel mangled
+    body[1][DATE_COLUMN["police"]] = "=HYPERLINK(1)"
+    preview = _job(_upload(client, "police", "p.csv", _csv(data_dir, "police", body)))
+    download = client.get(reverse("exchange:job_errors", args=[preview.pk])).content
+    assert download.startswith("\ufeff".encode())
+    lines = list(csv.reader(io.StringIO(download.decode("utf-8-sig"))))
+    assert lines[0] == ["工作表", "行号", "列", "原始值", "原因"]
+    assert [line[1] for line in lines[1:]] == ["2", "3"]
+    assert "370404" not in download.decode("utf-8-sig")  # the raw ID is masked
+    assert lines[2][3] == "'=HYPERLINK(1)"
+    # The same writer as the report kept next to the batch (core.intake).
+    assert preview.import_batch is not None
+    stored = Path(str(data_dir / "data" / "imports" / str(preview.import_batch.pk) / "errors.csv"))
+    assert stored.read_bytes().replace(b"\r\n", b"\n") == download.replace(b"\r\n", b"\n")
+
+
 # --- hostile files through the web -------------------------------------------------------
 
 

@@ -1,13 +1,18 @@
-"""The indicators: coverage, early-pregnancy and outcome follow-up rates, high-risk share."""
+"""The indicators: coverage, early-pregnancy and outcome follow-up rates, high-risk share,
+and the small-cell suppression of everything a page, print or export shows of them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from renkou.programmes.models import NfpcpCheck, NfpcpTargets
@@ -109,7 +114,7 @@ def test_other_townships_are_not_counted(cast: Cast) -> None:
 
 
 def test_indicators_read_each_check_once(cast: Cast) -> None:
-    """The sealed columns the rates skip are deferred; none is fetched row by row."""
+    """The counts take the same queries however many checks there are (none row by row)."""
     year = timezone.localdate().year
     assessed(cast, high=True)
     with CaptureQueriesContext(connection) as few:
@@ -120,3 +125,71 @@ def test_indicators_read_each_check_once(cast: Cast) -> None:
         rows = indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)
     assert len(more.captured_queries) == len(few.captured_queries)
     assert (rows[-1].high_risk.numerator, rows[-1].high_risk.denominator) == (1, 4)
+
+
+# --- small-cell suppression (core.disclosure) on the page, its print and its export ---
+
+
+def _xlsx_rows(response: object) -> list[list[object]]:
+    book = openpyxl.load_workbook(io.BytesIO(response.content))  # type: ignore[attr-defined]
+    return [list(row) for row in book.active.iter_rows(values_only=True)]  # type: ignore[union-attr]
+
+
+def _registered(cast: Cast, unit: object, n: int) -> None:
+    for _ in range(n):
+        register(make_couple(unit), cast.users["county"])  # type: ignore[arg-type]
+
+
+def test_small_counts_and_their_complements_are_hidden_on_page_and_export(cast: Cast) -> None:
+    _registered(cast, cast.village, 6)
+    _registered(cast, cast.other_village, 1)
+    year = timezone.localdate().year
+    rows = indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)
+    by_name = {r.unit.name: r for r in rows}
+    # 东王庄村's one couple shows as "<5"; 大官庄村 is hidden too, or 7 − 6 would give it.
+    assert by_name["东王庄村"].shown.registered == "<5"
+    assert by_name["大官庄村"].shown.registered == "*"
+    assert by_name["榴园镇"].shown.registered == 7
+    assert by_name["东王庄村"].shown.coverage.percent == "*"  # 0 of "<5"
+    assert by_name["榴园镇"].shown.coverage.percent == "0.0%"
+    client = cast.client_for("head")  # a township head sees no named list, only this
+    page = client.get(reverse("programmes:nfpcp_indicators")).content.decode()
+    assert "&lt;5" in page
+    assert "1 至 4 的人数显示为“&lt;5”" in page
+    cells = re.findall(r'data-label="登记夫妇" class="num">([^<]*)<', page)
+    assert cells == ["*", "&lt;5", "7"]
+    export = client.get(reverse("programmes:nfpcp_indicators"), {"format": "xlsx"})
+    values = _xlsx_rows(export)
+    assert any("1 至 4 的人数显示为“<5”" in str(row[0]) for row in values)
+    header_at = next(i for i, row in enumerate(values) if row[0] == "单位")
+    shown = {row[0]: row[1:4] for row in values[header_at + 1 :]}
+    assert shown == {"大官庄村": ["*", 0, "*"], "东王庄村": ["<5", 0, "*"],
+                     "榴园镇": [7, 0, "0.0%"]}  # fmt: skip
+
+
+def test_the_county_page_and_the_township_page_hide_the_same_cells(cast: Cast) -> None:
+    """古邵镇's 2 couples on the county page: hiding it takes 榴园镇 with it, so 榴园镇's
+    own page (its villages and total) must not give 榴园镇 back either."""
+    _registered(cast, cast.village, 6)
+    _registered(cast, cast.other_village, 7)
+    _registered(cast, cast.other_township_village, 2)
+    year = timezone.localdate().year
+
+    def shown(who: str, unit: object) -> dict[str, object]:
+        rows = indicators_by_unit(user=cast.users[who], year=year, unit=unit)  # type: ignore[arg-type]
+        return {r.unit.name: r.shown.registered for r in rows}
+
+    assert shown("county", cast.county) == {"榴园镇": "*", "古邵镇": "<5", "峄城区": 15}
+    for who in ("county", "clerk"):  # whoever looks at 榴园镇's page
+        assert shown(who, cast.township) == {"大官庄村": "*", "东王庄村": 7, "榴园镇": "*"}
+
+
+def test_a_hidden_rate_is_never_flagged(cast: Cast) -> None:
+    assessed(cast, high=True)  # one couple: 100% high risk, outside the band, but "<5"
+    year = timezone.localdate().year
+    village = indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)[0]
+    assert village.high_risk_in_band is False
+    assert village.shown.high_risk.percent == "*"
+    assert village.shown.high_risk.warn is False
+    page = cast.client_for("clerk").get(reverse("programmes:nfpcp_indicators")).content.decode()
+    assert "warn" not in page.split("<tbody>")[1].split("</tbody>")[0]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from renkou.core.models import AuditEvent
 from renkou.programmes.models import NfpcpCheck, NfpcpResult, NfpcpSlipCounter
@@ -14,7 +14,7 @@ from renkou.programmes.nfpcp import services
 from renkou.programmes.nfpcp.items import BY_NO, ITEMS, REQUIRED_BEFORE_ASSESSMENT, clean_result
 from renkou.registry.services.marriages import marriage_dissolve
 from renkou.worklists.models import WorkItem
-from renkou.worklists.services import workitem_close
+from renkou.worklists.services import workitem_reopen
 from tests.conftest import Cast
 from tests.factories import make_person
 from tests.programmes.nfpcp_factories import (
@@ -51,6 +51,9 @@ def test_a_husband_result_for_a_wife_only_item_is_refused() -> None:
         clean_result(item=BY_NO[14], subject="H", value="阴性", unit="", abnormal=False)
     # and the same item for the wife is fine
     assert clean_result(item=BY_NO[14], subject="W", value="阴性", unit="", abnormal=False)
+    # The catalogue's reasons are translated like every other message.
+    with translation.override("en"), pytest.raises(ValidationError, match="wife only"):
+        clean_result(item=BY_NO[14], subject="H", value="阴性", unit="", abnormal=False)
 
 
 @pytest.mark.parametrize(
@@ -257,7 +260,7 @@ def test_assessment_opens_the_early_pregnancy_item_due_after_the_window(cast: Ca
     assert item.subject_ref == f"nfpcp:{check.pk}"
     assert item.org_unit == cast.village
     assert item.due_date == _today() + dt.timedelta(days=180)
-    assert item.subject_link == f"/programmes/nfpcp/{check.pk}/followup/"
+    assert item.close_page == (f"/programmes/nfpcp/{check.pk}/followup/", "孕前检查随访登记")
     with pytest.raises(ValidationError, match="已完成风险评估"):
         services.nfpcp_result_record(
             check=check, data=normal_result(5, "W"), actor=cast.users["clerk"]
@@ -374,19 +377,112 @@ def test_followups_stay_in_the_officers_village(cast: Cast) -> None:
         )  # fmt: skip
 
 
-def test_a_followup_closed_on_the_worklist_page_ends_the_check_at_next_registration(
-    cast: Cast,
+@pytest.mark.parametrize("outcome", ["moved", "died", "unreachable", "declined"])
+def test_a_followup_ending_without_a_result_closes_item_and_check_together(
+    cast: Cast, outcome: str
 ) -> None:
     check = assessed(cast)
-    item = WorkItem.objects.get(kind=services.EARLY_KIND)
-    workitem_close(
-        item=item, outcome="moved", evidence="", actor=cast.users["officer"],
-        expected_version=item.version,
+    services.nfpcp_followup_end(
+        check=check, kind=services.EARLY_KIND, outcome=outcome, followed_on=_today(),
+        note="村委会证实", actor=cast.users["officer"],
     )  # fmt: skip
-    again = register(check.marriage, cast.users["clerk"])
+    item = WorkItem.objects.get(kind=services.EARLY_KIND)
     check.refresh_from_db()
+    assert (item.status, item.outcome, item.outcome_note) == ("closed", outcome, "村委会证实")
     assert not check.open
+    assert check.status == NfpcpCheck.Status.CLOSED
+    assert check.closed_reason == str(services.ENDINGS[outcome])
+    assert check.early_followup_on == _today()
+    assert register(check.marriage, cast.users["clerk"]).open  # the next planned pregnancy
+
+
+def test_the_outcome_followup_may_end_without_a_result_too(cast: Cast) -> None:
+    officer = cast.users["officer"]
+    check = assessed(cast)
+    services.nfpcp_early_followup(
+        check=check, followed_on=_today(), pregnant=True, lmp=_today() - dt.timedelta(days=40),
+        actor=officer,
+    )  # fmt: skip
+    services.nfpcp_followup_end(
+        check=check, kind=services.OUTCOME_KIND, outcome="moved", followed_on=_today(),
+        actor=officer,
+    )  # fmt: skip
+    check.refresh_from_db()
+    assert WorkItem.objects.get(kind=services.OUTCOME_KIND).outcome == "moved"
+    assert (check.open, check.outcome_type, check.outcome_followup_on) == (False, "", _today())
+
+
+@pytest.mark.parametrize(
+    ("outcome", "followed_on", "who", "error"),
+    [
+        ("exempt", None, "officer", ValidationError),
+        ("done", None, "officer", ValidationError),
+        ("moved", dt.date(2999, 1, 1), "officer", ValidationError),
+        ("moved", dt.date(2001, 1, 1), "officer", ValidationError),
+        ("moved", None, "other_officer", PermissionDenied),
+    ],
+)
+def test_an_ending_is_checked_and_leaves_nothing_half_closed(
+    cast: Cast, outcome: str, followed_on: dt.date | None, who: str, error: type[Exception]
+) -> None:
+    check = assessed(cast)
+    with pytest.raises(error):
+        services.nfpcp_followup_end(
+            check=check, kind=services.EARLY_KIND, outcome=outcome,
+            followed_on=followed_on or _today(), actor=cast.users[who],
+        )  # fmt: skip
+    check.refresh_from_db()
+    assert check.open
+    assert WorkItem.objects.get(kind=services.EARLY_KIND).status == "open"
+    with pytest.raises(ValidationError, match="没有待办的妊娠结局随访"):
+        services.nfpcp_followup_end(
+            check=check, kind=services.OUTCOME_KIND, outcome="moved", followed_on=_today(),
+            actor=cast.users["officer"],
+        )  # fmt: skip
+
+
+def test_a_reopened_followup_is_closed_again_on_the_same_page(cast: Cast) -> None:
+    """The township reopens an item closed as "moved" by mistake: the officer records the
+    pregnancy after all, and the check carries on with its outcome follow-up."""
+    officer, clerk = cast.users["officer"], cast.users["clerk"]
+    check = assessed(cast)
+    services.nfpcp_followup_end(
+        check=check, kind=services.EARLY_KIND, outcome="moved", followed_on=_today(),
+        actor=officer,
+    )  # fmt: skip
+    item = WorkItem.objects.get(kind=services.EARLY_KIND)
+    workitem_reopen(item=item, reason="未迁出，仍在本村居住", actor=clerk)
+    services.nfpcp_early_followup(
+        check=check, followed_on=_today(), pregnant=True, lmp=_today() - dt.timedelta(days=30),
+        actor=officer,
+    )  # fmt: skip
+    check.refresh_from_db()
+    assert (check.open, check.status, check.closed_reason) == (True, "pregnant", "")
+    assert WorkItem.objects.get(kind=services.EARLY_KIND).outcome == "done"
+    assert WorkItem.objects.get(kind=services.OUTCOME_KIND).status == "open"
+
+
+def test_a_reopened_followup_cannot_revive_a_check_after_a_new_registration(cast: Cast) -> None:
+    officer, clerk = cast.users["officer"], cast.users["clerk"]
+    check = assessed(cast)
+    services.nfpcp_early_followup(
+        check=check, followed_on=_today(), pregnant=False, lmp=None, actor=officer
+    )
+    again = register(check.marriage, clerk)
+    workitem_reopen(item=WorkItem.objects.get(kind=services.EARLY_KIND), reason="核实", actor=clerk)
+    with pytest.raises(ValidationError, match="重新登记"):
+        services.nfpcp_early_followup(
+            check=check, followed_on=_today(), pregnant=True,
+            lmp=_today() - dt.timedelta(days=30), actor=officer,
+        )  # fmt: skip
+    # Another ending still closes it; the new registration is untouched.
+    services.nfpcp_followup_end(
+        check=check, kind=services.EARLY_KIND, outcome="unreachable", followed_on=_today(),
+        actor=officer,
+    )  # fmt: skip
+    again.refresh_from_db()
     assert again.open
+    assert not WorkItem.objects.filter(status="open", kind=services.EARLY_KIND).exists()
 
 
 @pytest.mark.parametrize(

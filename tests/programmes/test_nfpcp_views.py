@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from renkou.core.models import ImportBatch
 from renkou.programmes.models import NfpcpCheck, NfpcpResult, NfpcpTargets
 from renkou.programmes.nfpcp import services
 from renkou.worklists.models import WorkItem
@@ -159,6 +160,56 @@ def test_the_officer_records_the_followups_from_the_work_item(cast: Cast) -> Non
     assert "没有待办的随访事项" in officer.get(url).content.decode()
 
 
+def test_the_generic_close_form_is_refused_for_nfpcp_followups(cast: Cast) -> None:
+    check = assessed(cast)
+    item = WorkItem.objects.get(kind=services.EARLY_KIND)
+    officer = cast.client_for("officer")
+    page = officer.get(reverse("worklists:item_detail", args=[item.pk])).content.decode()
+    assert reverse("worklists:item_close", args=[item.pk]) not in page
+    assert reverse("programmes:nfpcp_followup", args=[check.pk]) in page
+    response = officer.post(
+        reverse("worklists:item_close", args=[item.pk]),
+        {"outcome": "moved", "evidence": "", "note": "", "version": item.version},
+        follow=True,
+    )
+    assert "请在其处理页面销号" in response.content.decode()
+    item.refresh_from_db()
+    check.refresh_from_db()
+    assert item.status == "open"
+    assert check.open
+
+
+@pytest.mark.parametrize("kind", [services.EARLY_KIND, services.OUTCOME_KIND])
+def test_the_followup_page_offers_every_ending_and_closes_item_and_check(
+    cast: Cast, kind: str
+) -> None:
+    check = assessed(cast)
+    if kind == services.OUTCOME_KIND:
+        services.nfpcp_early_followup(
+            check=check, followed_on=_today(), pregnant=True,
+            lmp=_today() - dt.timedelta(days=40), actor=cast.users["officer"],
+        )  # fmt: skip
+    officer = cast.client_for("officer")
+    url = reverse("programmes:nfpcp_followup", args=[check.pk])
+    form = officer.get(url).content.decode()
+    for label in ("本人拒绝随访", "未能随访：已迁出", "未能随访：本人已死亡", "未能随访：联系不上"):
+        assert label in form
+    field = "answer" if kind == services.EARLY_KIND else "outcome_type"
+    # Hostile: an outcome the kind does not allow is no choice; nothing closes.
+    refused = officer.post(url, {"followed_on": _today().isoformat(), field: "exempt"})
+    assert refused.status_code == 200
+    assert WorkItem.objects.get(kind=kind).status == "open"
+    response = officer.post(
+        url, {"followed_on": _today().isoformat(), field: "unreachable", "note": "电话停机"}
+    )
+    assert response.status_code == 302
+    item = WorkItem.objects.get(kind=kind)
+    check.refresh_from_db()
+    assert (item.status, item.outcome, item.outcome_note) == ("closed", "unreachable", "电话停机")
+    assert not check.open
+    assert check.closed_reason == "未能随访：联系不上"
+
+
 def test_other_villages_and_townships_get_404(cast: Cast) -> None:
     check = assessed(cast)
     for who, name in (
@@ -174,8 +225,9 @@ def test_other_villages_and_townships_get_404(cast: Cast) -> None:
     assert response.status_code == 404
 
 
-def test_indicators_page_and_excel_export(cast: Cast) -> None:
+def test_indicators_page_and_excel_export(cast: Cast, settings: object) -> None:
     assessed(cast, high=True)
+    settings.RENKOU_SMALL_CELL_MIN = 1  # type: ignore[attr-defined]  # the figures themselves
     client = cast.client_for("head")
     page = client.get(reverse("programmes:nfpcp_indicators")).content.decode()
     assert "大官庄村" in page
@@ -187,6 +239,14 @@ def test_indicators_page_and_excel_export(cast: Cast) -> None:
     village = next(row for row in values[header_at:] if row[0] == "大官庄村")
     assert village[1] == 1
     assert village[3] == "100.0%"
+    # With the configured minimum (5), the one couple is "<5" and its rates "*".
+    settings.RENKOU_SMALL_CELL_MIN = 5  # type: ignore[attr-defined]
+    response = client.get(reverse("programmes:nfpcp_indicators"), {"format": "xlsx"})
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    values = [list(row) for row in book.active.iter_rows(values_only=True)]  # type: ignore[union-attr]
+    village = next(row for row in values[header_at:] if row[0] == "大官庄村")
+    assert village[1:4] == ["<5", "<5", "*"]
+    assert "100.0%" not in client.get(reverse("programmes:nfpcp_indicators")).content.decode()
     other = cast.client_for("other_clerk")
     assert (
         other.get(reverse("programmes:nfpcp_indicators"), {"unit": cast.township.pk}).status_code
@@ -226,6 +286,12 @@ def test_upload_of_a_results_file_reports_rows(
     assert "只适用于女方" in html
     assert IDS[check.husband.pk] not in html
     assert not NfpcpResult.objects.exists()
+    # The shared upload store (core.intake) keeps the sender's file name and no spool.
+    assert ImportBatch.objects.get(kind="nfpcp_results").file_name == "results.csv"
+    assert not list((tmp_path / "imports" / "incoming").iterdir())  # type: ignore[operator]
+    renamed = SimpleUploadedFile("results.exe", content, content_type="text/csv")
+    response = cast.client_for("clerk").post(reverse("programmes:nfpcp_import"), {"file": renamed})
+    assert "只接受 .csv、.xlsx 或 .xls 文件" in response.content.decode()
     bogus = SimpleUploadedFile("results.xlsx", b"not a workbook", content_type="text/csv")
     response = cast.client_for("clerk").post(reverse("programmes:nfpcp_import"), {"file": bogus})
     assert "不是该格式" in response.content.decode()

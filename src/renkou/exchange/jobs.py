@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -42,6 +41,8 @@ from renkou.core.intake import (
     StoredFile,
     inspect_headers,
     intake_store,
+    upload_name,
+    upload_spool,
 )
 from renkou.core.intake.files import sniff_format
 from renkou.core.models import ImportBatch, User
@@ -82,27 +83,13 @@ def _feed_kind(kind: str) -> str:
 
 
 def upload_store(*, actor: User, kind: str, month: str, upload: UploadedFile) -> StoredFile:
-    """Check and store an uploaded feed file (core.intake); IntakeError when refused.
-
-    The upload is written to a private temporary file first (Django may hold a small one
-    in memory); the size cap is applied before a byte is written."""
+    """Check and store an uploaded feed file (core.intake); IntakeError when refused."""
     _require_import(actor)
     feed = FEEDS[_feed_kind(kind)]
     first = parse_month(month)
-    if upload.size is not None and upload.size > settings.RENKOU_UPLOAD_MAX_BYTES:
-        limit_mb = settings.RENKOU_UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise IntakeError(f"文件过大（上限 {limit_mb} MB），已拒绝。")
-    name = Path(upload.name or "upload").name
-    if Path(name).suffix.lower() not in (".csv", ".xlsx", ".xls"):
-        raise IntakeError("只接受 .csv、.xlsx 或 .xls 文件。")
-    spool = Path(settings.DATA_DIR) / "imports" / "incoming"
-    spool.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=spool, suffix=Path(name).suffix[:6]) as tmp:
-        for chunk in upload.chunks():
-            tmp.write(chunk)
-        tmp.flush()
+    with upload_spool(upload) as path:
         return intake_store(
-            path=Path(tmp.name), kind=feed.spec.kind, actor=actor, file_name=name,
+            path=path, kind=feed.spec.kind, actor=actor, file_name=upload_name(upload),
             period=f"{first:%Y-%m}",
         )  # fmt: skip
 

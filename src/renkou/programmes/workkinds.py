@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from renkou.worklists.kinds import register_kind
+from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 
 _FOLLOWUP_OUTCOMES = frozenset(
@@ -13,10 +14,13 @@ _FOLLOWUP_OUTCOMES = frozenset(
 )
 
 
-def _nfpcp_link(ref: str) -> str | None:
-    prefix, _sep, pk = ref.partition(":")
+def _nfpcp_close_page(item_pk: int) -> str:
+    """The follow-up page of the item's check: the one place an NFPCP follow-up closes,
+    so the check ends (or goes on) with its item."""
+    ref = WorkItem.objects.filter(pk=item_pk).values_list("subject_ref", flat=True).first()
+    prefix, _sep, pk = (ref or "").partition(":")
     if prefix != "nfpcp" or not pk.isdigit():
-        return None
+        return reverse("worklists:item_detail", args=[item_pk])
     return reverse("programmes:nfpcp_followup", args=[int(pk)])
 
 
@@ -31,15 +35,15 @@ NFPCP_EARLY = register_kind(
     code="nfpcp_early_pregnancy",
     label=_("孕前检查早孕随访"),
     allowed_outcomes=_FOLLOWUP_OUTCOMES,
-    subject_link=_nfpcp_link,
-    subject_link_label=_("登记随访结果"),
+    close_page=_nfpcp_close_page,
+    close_page_label=_("孕前检查随访登记"),
 )
 NFPCP_OUTCOME = register_kind(
     code="nfpcp_outcome",
     label=_("孕前检查妊娠结局随访"),
     allowed_outcomes=_FOLLOWUP_OUTCOMES,
-    subject_link=_nfpcp_link,
-    subject_link_label=_("登记随访结果"),
+    close_page=_nfpcp_close_page,
+    close_page_label=_("孕前检查随访登记"),
 )
 CONTRACEPTION_FOLLOWUP = register_kind(
     code="contraception_followup",

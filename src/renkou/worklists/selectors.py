@@ -10,7 +10,8 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from renkou.core.models import OrgUnit, Role
+from renkou.core.access import BUSINESS_ROLES
+from renkou.core.models import OrgUnit, Role, User
 from renkou.core.scoping import scope_filter, units_for_user
 from renkou.worklists.models import Attachment, DispatchReview, SavedFilter, WorkItem
 
@@ -70,6 +71,19 @@ def is_overdue(item: WorkItem, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
     return (
         item.status == WorkItem.Status.OPEN and item.due_date is not None and item.due_date < today
+    )
+
+
+def assignable_users(user: User) -> QuerySet[User]:
+    """Active business users of the user's subtree (the service re-checks each item)."""
+    return (
+        User.objects.filter(
+            org_unit__in=units_for_user(user),
+            is_active=True,
+            role__in=sorted(BUSINESS_ROLES),
+        )
+        .select_related("org_unit")
+        .order_by("org_unit__code", "username")
     )
 
 

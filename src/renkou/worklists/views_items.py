@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import cast
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +24,7 @@ from renkou.worklists.forms import (
     AttachmentForm,
     CloseForm,
     ExemptRequestForm,
+    ItemForm,
     NoteForm,
     RefuseExemptionForm,
     ReopenForm,
@@ -46,7 +46,6 @@ from renkou.worklists.services import (
     workitem_reopen,
     workitem_request_exemption,
 )
-from renkou.worklists.views_lists import assignable_users
 
 
 def _user(request: HttpRequest) -> User:
@@ -60,22 +59,24 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = workitem_get_for_user(user=user, pk=pk)
     audit_record(action="workitem.view", request=request, object_type="workitem", object_id=pk)
     version = {"version": item.version}
-    can_assign = has_cap(user, Cap.ASSIGN_WORK)
+
+    def step_form(form_class: type[ItemForm], **initial: object) -> ItemForm:
+        return form_class(initial=initial, item=item, user=user)
+
     context = {
         "item": item,
         "overdue": is_overdue(item),
         "events": item.events.select_related("actor").order_by("at", "id"),
-        "note_form": NoteForm(),
-        "close_form": CloseForm(initial=version, item=item, user=user),
-        "exempt_form": ExemptRequestForm(initial=version),
-        "reopen_form": ReopenForm(),
-        "can_assign": can_assign,
-        "assign_form": AssignForm(
-            initial={**version, "assignee": item.assignee_id, "due_date": item.due_date},
-            assignees=assignable_users(user) if can_assign else User.objects.none(),
+        "note_form": step_form(NoteForm),
+        "close_form": step_form(CloseForm, **version),
+        "exempt_form": step_form(ExemptRequestForm, **version),
+        "reopen_form": step_form(ReopenForm),
+        "can_assign": has_cap(user, Cap.ASSIGN_WORK),
+        "assign_form": step_form(
+            AssignForm, **version, assignee=item.assignee_id, due_date=item.due_date
         ),
-        "approve_form": ApproveExemptionForm(initial=version),
-        "refuse_form": RefuseExemptionForm(initial=version),
+        "approve_form": step_form(ApproveExemptionForm, **version),
+        "refuse_form": step_form(RefuseExemptionForm, **version),
         "attachment_form": AttachmentForm(),
         "attachments": item.attachments.select_related("uploaded_by"),
         "origin": item_origin(item.source, user),
@@ -84,7 +85,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step(
-    request: HttpRequest, pk: int, form_class: type[forms.Form], act: Callable[..., object]
+    request: HttpRequest, pk: int, form_class: type[ItemForm], act: Callable[..., object]
 ) -> HttpResponse:
     """Validate the form, run the service, report the outcome as a message; back to the
     page the decision was taken from (``next``: a path of this site only, e.g. the
@@ -96,12 +97,7 @@ def _step(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     back = redirect(wanted) if safe else redirect("worklists:item_detail", pk=item.pk)
-    if form_class is CloseForm:
-        form: forms.Form = CloseForm(request.POST, item=item, user=user)
-    elif form_class is AssignForm:
-        form = AssignForm(request.POST, assignees=assignable_users(user))
-    else:
-        form = form_class(request.POST)
+    form = form_class(request.POST, item=item, user=user)
     if not form.is_valid():
         errors = [str(e) for field in form.errors.values() for e in field]
         messages.error(request, _("提交的内容不完整：") + "；".join(errors))

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from renkou.core.access import BUSINESS_ROLES
 from renkou.core.audit import audit_record
 from renkou.core.models import OrgUnit, User
 from renkou.core.paging import KeysFirstPaginator
@@ -26,6 +25,7 @@ from renkou.worklists.forms import BulkAssignForm, SaveFilterForm
 from renkou.worklists.kinds import all_kinds
 from renkou.worklists.models import WorkItem
 from renkou.worklists.selectors import (
+    assignable_users,
     board_counts,
     exemption_requests,
     my_items,
@@ -42,19 +42,6 @@ PAGE_SIZE = 50
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def assignable_users(user: User) -> QuerySet[User]:
-    """Active business users of the user's subtree (the service re-checks each item)."""
-    return (
-        User.objects.filter(
-            org_unit__in=units_for_user(user),
-            is_active=True,
-            role__in=sorted(BUSINESS_ROLES),
-        )
-        .select_related("org_unit")
-        .order_by("org_unit__code", "username")
-    )
 
 
 @require_GET
@@ -160,7 +147,7 @@ def exemption_list(request: HttpRequest) -> HttpResponse:
 @requires(Cap.ASSIGN_WORK)
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = BulkAssignForm(request.POST, assignees=assignable_users(user))
+    form = BulkAssignForm(request.POST, user=user)
     ids = [int(v) for v in request.POST.getlist("items") if v.isdigit() and len(v) < 10]
     back = _list_url(request.POST.get("query", ""))
     if not form.is_valid() or not ids:

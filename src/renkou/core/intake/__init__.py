@@ -16,12 +16,22 @@ Excel serial dates (1900 and 1904 systems), formula cells without a cached value
 :class:`RowError` (sheet, row, column, masked raw value, Chinese reason): nothing is
 dropped, nothing guessed. CSV is streamed; XLSX/XLS go through python-calamine.
 
-Public surface: ``intake_store``, ``check_file``, ``read_table``, ``TableSpec``,
-``ColumnSpec``, ``Row``, ``RowError``, ``Notice``, ``Table``, ``IntakeError``,
-``write_error_report``.
+A browser upload goes through ``upload_spool`` first (size cap before writing, a
+private temporary file) and keeps its name (``upload_name``) on the batch.
+
+Public surface: ``intake_store``, ``upload_spool``, ``upload_name``, ``check_file``,
+``read_table``, ``TableSpec``, ``ColumnSpec``, ``Row``, ``RowError``, ``Notice``,
+``Table``, ``IntakeError``, ``write_error_report``.
 """
 
-from renkou.core.intake.files import IntakeError, StoredFile, check_file, intake_store
+from renkou.core.intake.files import (
+    IntakeError,
+    StoredFile,
+    check_file,
+    intake_store,
+    upload_name,
+    upload_spool,
+)
 from renkou.core.intake.report import row_errors_store, write_error_report
 from renkou.core.intake.result import IntakeResult
 from renkou.core.intake.table import (
@@ -54,5 +64,7 @@ __all__ = [
     "parse_mapping",
     "read_table",
     "row_errors_store",
+    "upload_name",
+    "upload_spool",
     "write_error_report",
 ]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -13,6 +16,7 @@ from typing import Literal
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from renkou.core.models import ImportBatch, User
@@ -193,3 +197,28 @@ def intake_store(
     target = target_dir / _safe_name(file_name or path.name)
     shutil.copyfile(path, target)
     return StoredFile(batch=batch, path=target, format=fmt)
+
+
+def upload_name(upload: UploadedFile) -> str:
+    """The file name the browser sent, without any path (kept on the batch)."""
+    return Path(upload.name or "upload").name
+
+
+@contextmanager
+def upload_spool(upload: UploadedFile) -> Iterator[Path]:
+    """A browser upload as a private temporary file (Django may hold a small one in
+    memory), for ``intake_store``; deleted on leaving the block. The size cap applies
+    before a byte is written, and only .csv, .xlsx and .xls names are taken."""
+    if upload.size is not None and upload.size > settings.RENKOU_UPLOAD_MAX_BYTES:
+        limit_mb = settings.RENKOU_UPLOAD_MAX_BYTES // (1024 * 1024)
+        raise IntakeError(f"文件过大（上限 {limit_mb} MB），已拒绝。")
+    suffix = Path(upload_name(upload)).suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xls"):
+        raise IntakeError("只接受 .csv、.xlsx 或 .xls 文件。")
+    spool = Path(settings.DATA_DIR) / "imports" / "incoming"
+    spool.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=spool, suffix=suffix) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        yield Path(tmp.name)

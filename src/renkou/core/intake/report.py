@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from django.conf import settings
 
@@ -19,23 +20,23 @@ def _neutral(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def write_error_report(*, errors: Iterable[RowError], path: Path) -> Path:
-    """Write the errors as a UTF-8 (with BOM, so Excel opens it) CSV; returns the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(HEADER)
-        for error in errors:
-            writer.writerow(
-                [
-                    _neutral(error.sheet),
-                    error.row,
-                    _neutral(error.column),
-                    _neutral(error.raw),
-                    error.reason,
-                ]
-            )
-    return path
+def write_error_report(*, errors: Iterable[RowError], to: Path | TextIO) -> None:
+    """Write the errors as CSV, UTF-8 with a BOM (so Excel opens it), to a file or to an
+    open text stream (a download). Raw values come masked in the RowError; cells that
+    would start a formula get a leading apostrophe."""
+    if isinstance(to, Path):
+        to.parent.mkdir(parents=True, exist_ok=True)
+        with to.open("w", encoding="utf-8", newline="") as fh:
+            write_error_report(errors=errors, to=fh)
+        return
+    to.write("\ufeff")
+    writer = csv.writer(to)
+    writer.writerow(HEADER)
+    for error in errors:
+        writer.writerow(
+            [_neutral(error.sheet), error.row, _neutral(error.column), _neutral(error.raw),
+             error.reason]
+        )  # fmt: skip
 
 
 def row_errors_store(*, batch: ImportBatch, errors: list[RowError]) -> str:
@@ -51,5 +52,14 @@ def row_errors_store(*, batch: ImportBatch, errors: list[RowError]) -> str:
         batch_size=2000,
     )  # fmt: skip
     target = Path(settings.DATA_DIR) / "imports" / str(batch.pk) / "errors.csv"
-    ordered = sorted(errors, key=lambda e: (e.sheet, e.row))
-    return str(write_error_report(errors=ordered, path=target))
+    write_error_report(errors=sorted(errors, key=lambda e: (e.sheet, e.row)), to=target)
+    return str(target)
+
+
+def stored_row_errors(batch_id: int) -> Iterator[RowError]:
+    """A batch's kept row errors, in report order (for a download of its report)."""
+    rows = ImportRowError.objects.filter(batch_id=batch_id).order_by("sheet", "row", "id")
+    for sheet, row, column, raw, reason in rows.values_list(
+        "sheet", "row", "column", "raw_value", "reason"
+    ).iterator():
+        yield RowError(sheet, row, column, raw, reason)

@@ -7,7 +7,6 @@ unit of the person who queued it; elsewhere it answers 404.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
@@ -27,8 +26,8 @@ from renkou.core.access import Rule
 from renkou.core.audit import audit_record
 from renkou.core.intake import IntakeError, StoredFile, parse_mapping
 from renkou.core.intake.files import sniff_format
-from renkou.core.intake.report import HEADER, _neutral
-from renkou.core.models import ImportRowError, Role, User
+from renkou.core.intake.report import stored_row_errors, write_error_report
+from renkou.core.models import Role, User
 from renkou.core.roles import Cap, requires
 from renkou.core.scoping import scope_filter
 from renkou.exchange.feeds import FEEDS
@@ -200,17 +199,11 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     if job.import_batch_id is None:
         raise Http404
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    rows = ImportRowError.objects.filter(batch_id=job.import_batch_id).order_by(
-        "sheet", "row", "id"
-    )
-    for e in rows.values_list("sheet", "row", "column", "raw_value", "reason").iterator():
-        writer.writerow([_neutral(e[0]), e[1], _neutral(e[2]), _neutral(e[3]), e[4]])
+    write_error_report(errors=stored_row_errors(job.import_batch_id), to=buffer)
     audit_record(action="job.errors.download", request=request, object_type="job",
                  object_id=job.pk)  # fmt: skip
     response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="errors-{job.pk}.csv"'
     return response

@@ -16,6 +16,8 @@ from renkou.programmes.models import (
     RiskLevel,
 )
 from renkou.programmes.nfpcp.items import ITEMS
+from renkou.programmes.nfpcp.services import EARLY_KIND, ENDINGS, OUTCOME_KIND
+from renkou.worklists.kinds import get_kind
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -74,23 +76,41 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=100)
 
 
-class EarlyFollowupForm(forms.Form):
+def _endings(kind: str) -> list[tuple[str, Any]]:
+    """The other ways the kind's item may end (declined, moved, died, unreachable)."""
+    work_kind = get_kind(kind)
+    allowed = work_kind.allowed_outcomes if work_kind else frozenset()
+    return [(outcome, label) for outcome, label in ENDINGS.items() if outcome in allowed]
+
+
+class _FollowupForm(forms.Form):
     followed_on = forms.DateField(label=_("随访日期"), widget=_DATE)
-    answer = forms.ChoiceField(
-        label=_("随访结果"),
-        choices=[("pregnant", _("已怀孕")), ("not_pregnant", _("随访期内未怀孕")),
-                 ("declined", _("本人拒绝随访"))],
-        widget=forms.RadioSelect,
-    )  # fmt: skip
+    note = forms.CharField(label=_("说明（可不填）"), max_length=500, required=False)
+
+
+class EarlyFollowupForm(_FollowupForm):
+    answer = forms.ChoiceField(label=_("随访结果"), choices=(), widget=forms.RadioSelect)
     lmp = forms.DateField(label=_("末次月经日期"), required=False, widget=_DATE)
+    field_order = ["followed_on", "answer", "lmp", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["answer"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("pregnant", _("已怀孕")), ("not_pregnant", _("随访期内未怀孕")),
+                         *_endings(EARLY_KIND)]  # fmt: skip
 
 
-class OutcomeFollowupForm(forms.Form):
-    followed_on = forms.DateField(label=_("随访日期"), widget=_DATE)
-    outcome_type = forms.ChoiceField(
-        label=_("妊娠结局"), choices=[*OutcomeType.choices, ("declined", _("本人拒绝随访"))]
-    )
+class OutcomeFollowupForm(_FollowupForm):
+    outcome_type = forms.ChoiceField(label=_("妊娠结局"), choices=())
     outcome_date = forms.DateField(label=_("结局日期"), required=False, widget=_DATE)
+    field_order = ["followed_on", "outcome_type", "outcome_date", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["outcome_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [*OutcomeType.choices, *_endings(OUTCOME_KIND)]
 
 
 class TargetsForm(forms.ModelForm):  # type: ignore[type-arg]

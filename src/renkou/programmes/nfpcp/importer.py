@@ -202,10 +202,12 @@ def nfpcp_results_import(
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
     accept_valid: bool = False,
+    file_name: str | None = None,
 ) -> ResultsImportResult:
-    """Import a results file; raises IntakeError when the whole file is refused."""
+    """Import a results file; raises IntakeError when the whole file is refused.
+    ``file_name``: the name to keep on the batch when ``path`` is a spooled upload."""
     started = time.perf_counter()
-    stored = intake_store(path=Path(path), kind=RESULTS_SPEC.kind, actor=actor)
+    stored = intake_store(path=Path(path), kind=RESULTS_SPEC.kind, actor=actor, file_name=file_name)
     batch = stored.batch
     if stored.duplicate_of is not None:
         return ResultsImportResult(

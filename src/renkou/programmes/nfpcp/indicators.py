@@ -7,21 +7,31 @@
   (LMP + 280 + 42 days on or before the end of the period) or already done;
 - high-risk rate: couples assessed as high risk ÷ couples assessed.
 Each is compared with the targets of the nearest unit (NfpcpTargets).
+
+Every count is a count of couples, so the table goes through small-cell suppression
+(core.disclosure) before anyone sees it: `UnitIndicators.shown` is what a page, a
+print or an export may show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 
+from renkou.core.disclosure import Pattern, suppress, tree_relations
 from renkou.core.models import OrgUnit
 from renkou.core.scoping import scope_filter
 from renkou.programmes.models import NfpcpCheck, NfpcpResult, NfpcpTargets, RiskLevel
-from renkou.programmes.nfpcp.services import OUTCOME_DUE_DAYS, early_followup_timely, targets_for
+from renkou.programmes.nfpcp.services import (
+    OUTCOME_DUE_DAYS,
+    followed_within_12_weeks,
+    targets_for,
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,26 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class ShownRate:
+    """A rate as it may be shown: its counts ("<5", "*" when suppressed), its percent
+    ("*" when a count is suppressed) and whether it is flagged (never when hidden)."""
+
+    percent: str
+    numerator: int | str
+    denominator: int | str
+    warn: bool
+
+
+@dataclass(frozen=True)
+class Shown:
+    registered: int | str
+    coverage: ShownRate
+    early_followup: ShownRate
+    outcome_followup: ShownRate
+    high_risk: ShownRate
+
+
+@dataclass(frozen=True)
 class UnitIndicators:
     unit: OrgUnit
     registered: int
@@ -58,74 +88,147 @@ class UnitIndicators:
     outcome_followup: Rate
     high_risk: Rate
     targets: NfpcpTargets
+    shown: Shown
 
     @property
     def high_risk_in_band(self) -> bool | None:
-        value = self.high_risk.value
-        if value is None:
-            return None
-        return self.targets.high_risk_low <= value <= self.targets.high_risk_high
+        return _in_band(self.high_risk, self.targets)
 
 
-def _compute(
-    unit: OrgUnit, checks: list[NfpcpCheck], examined_ids: set[int], period_end: dt.date
-) -> UnitIndicators:
-    targets = targets_for(unit)
-    examined = [c for c in checks if c.pk in examined_ids]
-    assessed = [c for c in checks if c.assessed_on is not None]
-    pregnant = [c for c in checks if c.pregnant]
-    outcome_due = [
-        c for c in pregnant
-        if c.outcome_followup_on or (
-            c.lmp is not None and c.lmp + dt.timedelta(days=OUTCOME_DUE_DAYS) <= period_end)
-    ]  # fmt: skip
-    return UnitIndicators(
-        unit=unit,
-        registered=len(checks),
-        coverage=Rate(len(examined), len(checks), targets.coverage),
-        early_followup=Rate(
-            sum(1 for c in pregnant if early_followup_timely(c)),
-            len(pregnant),
-            targets.early_followup,
-        ),
-        outcome_followup=Rate(
-            sum(1 for c in outcome_due if c.outcome_type),
-            len(outcome_due),
-            targets.outcome_followup,
-        ),
-        high_risk=Rate(sum(1 for c in assessed if c.risk_level == RiskLevel.HIGH), len(assessed)),
-        targets=targets,
+def _in_band(rate: Rate, targets: NfpcpTargets) -> bool | None:
+    value = rate.value
+    if value is None:
+        return None
+    return targets.high_risk_low <= value <= targets.high_risk_high
+
+
+# The counts behind the four rates (each rate is one of them over another).
+MEASURES = ("registered", "examined", "early_timely", "pregnant", "outcome_done",
+            "outcome_due", "high_risk", "assessed")  # fmt: skip
+Key = tuple[int, str, bool]  # (unit pk, measure, the unit's own part only)
+
+
+_FIELDS = ("pk", "org_unit_id", "assessed_on", "risk_level", "pregnant", "lmp",
+           "early_followup_on", "outcome_followup_on", "outcome_type")  # fmt: skip
+
+
+def _flags(row: tuple[Any, ...], examined: set[int], period_end: dt.date) -> list[int]:
+    """What one check (its _FIELDS) counts towards, in the order of MEASURES."""
+    pk, _unit, assessed_on, risk_level, pregnant, lmp, early_on, outcome_on, outcome = row
+    due = bool(pregnant) and bool(
+        outcome_on or (lmp is not None and lmp + dt.timedelta(days=OUTCOME_DUE_DAYS) <= period_end)
+    )
+    timely = bool(pregnant) and followed_within_12_weeks(lmp=lmp, followed_on=early_on)
+    assessed = assessed_on is not None
+    # registered, examined, early_timely, pregnant, outcome_done, outcome_due, high_risk,
+    # assessed
+    return [1, int(pk in examined), int(timely), int(bool(pregnant)),
+            int(due and bool(outcome)), int(due), int(assessed and risk_level == RiskLevel.HIGH),
+            int(assessed)]  # fmt: skip
+
+
+def _tally(checks: QuerySet[NfpcpCheck], period_end: dt.date) -> dict[Key, int]:
+    """Each measure per unit (a check counts in every unit up its path) and per unit's
+    own part (the checks attached to the unit itself, not to a unit below it). Three
+    queries, the two lookups as subqueries (a county's checks overflow an IN list)."""
+    examined = set(
+        NfpcpResult.objects.filter(check_record__in=checks.values("pk"))
+        .values_list("check_record_id", flat=True)
+        .distinct()
+    )
+    own: dict[int, list[int]] = {}
+    for row in checks.values_list(*_FIELDS).iterator(chunk_size=2000):
+        counts = own.setdefault(row[1], [0] * len(MEASURES))
+        for i, n in enumerate(_flags(row, examined, period_end)):
+            counts[i] += n
+    paths = dict(OrgUnit.objects.filter(pk__in=own).values_list("pk", "path"))
+    values: Counter[Key] = Counter()
+    for unit_id, counts in own.items():
+        ancestors = [int(p) for p in paths[unit_id].strip("/").split("/")]
+        for measure, n in zip(MEASURES, counts, strict=True):
+            values[(unit_id, measure, True)] += n
+            for ancestor in ancestors:
+                values[(ancestor, measure, False)] += n
+    return dict(values)
+
+
+def _pattern(root: OrgUnit, year: int) -> Pattern[Key]:
+    """Which cells to hide, decided over the whole tree under ``root`` whoever looks, so
+    a township's page and its county's hide the same cells (else one would give back
+    what the other hides). It reads every unit's counts, not only the viewer's scope;
+    only the pattern leaves this function."""
+    rows = NfpcpCheck.objects.filter(registered_on__year=year, org_unit__path__startswith=root.path)
+    values = _tally(rows, dt.date(year, 12, 31))
+    children: dict[int, list[int]] = {}
+    for pk, parent in (
+        OrgUnit.objects.filter(path__startswith=root.path)
+        .order_by("code")
+        .values_list("pk", "parent_id")
+    ):
+        if parent is not None:
+            children.setdefault(parent, []).append(pk)
+    relations = []
+    for measure in MEASURES:
+        relations += tree_relations(
+            {(u, measure, False): [(c, measure, False) for c in kids]
+             for u, kids in children.items()},
+            own={(u, measure, False): (u, measure, True) for u in children},
+        )  # fmt: skip
+    return suppress(values, relations)
+
+
+def _shown_rate(
+    rate: Rate, keys: tuple[Key, Key], pattern: Pattern[Key], *, warn: bool
+) -> ShownRate:
+    hidden = pattern.hidden(*keys)
+    return ShownRate(
+        percent=pattern.rate(rate.percent, *keys),
+        numerator=pattern.count(keys[0]),
+        denominator=pattern.count(keys[1]),
+        warn=warn and not hidden,
     )
 
 
-# Sealed columns the rates do not read: each would cost an opening per check (ADR 0009).
-_UNUSED_SEALED = ("risk_factors", "counselling_class", "advice", "referred_on", "referred_to",
-                  "referral_reason", "outcome_date", "closed_reason")  # fmt: skip
+def _row(unit: OrgUnit, values: dict[Key, int], pattern: Pattern[Key]) -> UnitIndicators:
+    targets = targets_for(unit)
+
+    def key(measure: str) -> Key:
+        return (unit.pk, measure, False)
+
+    def rate(num: str, den: str, target: Decimal | None = None) -> Rate:
+        return Rate(values.get(key(num), 0), values.get(key(den), 0), target)
+
+    coverage = rate("examined", "registered", targets.coverage)
+    early = rate("early_timely", "pregnant", targets.early_followup)
+    outcome = rate("outcome_done", "outcome_due", targets.outcome_followup)
+    high = rate("high_risk", "assessed")
+    return UnitIndicators(
+        unit=unit, registered=coverage.denominator, coverage=coverage, early_followup=early,
+        outcome_followup=outcome, high_risk=high, targets=targets,
+        shown=Shown(
+            registered=pattern.count(key("registered")),
+            coverage=_shown_rate(coverage, (key("examined"), key("registered")), pattern,
+                                 warn=coverage.meets is False),
+            early_followup=_shown_rate(early, (key("early_timely"), key("pregnant")), pattern,
+                                       warn=early.meets is False),
+            outcome_followup=_shown_rate(outcome, (key("outcome_done"), key("outcome_due")),
+                                         pattern, warn=outcome.meets is False),
+            high_risk=_shown_rate(high, (key("high_risk"), key("assessed")), pattern,
+                                  warn=_in_band(high, targets) is False),
+        ),
+    )  # fmt: skip
 
 
 def checks_for_year(*, user: Any, year: int) -> QuerySet[NfpcpCheck]:
-    rows = NfpcpCheck.objects.filter(registered_on__year=year).select_related("org_unit")
-    return scope_filter(rows, user)
+    return scope_filter(NfpcpCheck.objects.filter(registered_on__year=year), user)
 
 
 def indicators_by_unit(*, user: Any, year: int, unit: OrgUnit) -> list[UnitIndicators]:
     """One row per child unit of `unit` (villages of a township, townships of a county),
-    then the row of `unit` itself as the total."""
-    checks = list(
-        checks_for_year(user=user, year=year)
-        .filter(org_unit__path__startswith=unit.path)
-        .defer(*_UNUSED_SEALED)
-    )
-    end = dt.date(year, 12, 31)
-    examined_ids = set(
-        NfpcpResult.objects.filter(check_record__in=[c.pk for c in checks])
-        .values_list("check_record_id", flat=True)
-        .distinct()
-    )
-    rows = []
+    then the row of `unit` itself as the total; each with its suppressed `shown` form."""
+    checks = checks_for_year(user=user, year=year).filter(org_unit__path__startswith=unit.path)
+    values = _tally(checks, dt.date(year, 12, 31))
+    root = OrgUnit.objects.get(pk=int(unit.path.strip("/").split("/")[0]))
+    pattern = _pattern(root, year)
     children = OrgUnit.objects.filter(parent=unit).order_by("code")
-    for child in children:
-        mine = [c for c in checks if c.org_unit.path.startswith(child.path)]
-        rows.append(_compute(child, mine, examined_ids, end))
-    rows.append(_compute(unit, checks, examined_ids, end))
-    return rows
+    return [_row(u, values, pattern) for u in [*children, unit]]

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 Applies = Literal["W", "H", "WH"]
 ResultKind = Literal["quant", "qual", "followup"]
@@ -84,7 +85,9 @@ def parse_item_no(raw: str) -> Item:
     try:
         return BY_NO[int(text)]
     except (ValueError, KeyError) as exc:
-        raise ValidationError(f"未知的检查项目编号“{raw[:20]}”（应为 1–19）") from exc
+        raise ValidationError(
+            _("未知的检查项目编号“%(raw)s”（应为 1–19）") % {"raw": raw[:20]}
+        ) from exc
 
 
 _FLAGS = {"正常": False, "未见异常": False, "0": False, "异常": True, "1": True}
@@ -95,40 +98,53 @@ def parse_flag(raw: str) -> bool:
     try:
         return _FLAGS[raw.strip()]
     except KeyError as exc:
-        raise ValidationError("须注明“正常”或“异常”") from exc
+        raise ValidationError(_("须注明“正常”或“异常”")) from exc
 
 
 def clean_result(*, item: Item, subject: str, value: str, unit: str, abnormal: bool) -> CleanResult:
     """Check one result against the catalogue; raises ValidationError with the reason."""
     if item.kind == "followup":
-        raise ValidationError("第19项由早孕随访和妊娠结局随访记录，不接受检查结果", code="item_no")
+        raise ValidationError(
+            _("第19项由早孕随访和妊娠结局随访记录，不接受检查结果"), code="item_no"
+        )
     if subject not in ("W", "H"):
-        raise ValidationError("检查对象应为女方或男方", code="subject")
+        raise ValidationError(_("检查对象应为女方或男方"), code="subject")
     if not item.applies_to(subject):
-        who = "女方" if subject == "H" else "男方"
-        raise ValidationError(f"第{item.no}项（{item.name}）只适用于{who}", code="subject")
+        message = (
+            _("第%(no)s项（%(name)s）只适用于女方")
+            if subject == "H"
+            else _("第%(no)s项（%(name)s）只适用于男方")
+        )
+        raise ValidationError(message % {"no": item.no, "name": item.name}, code="subject")
     value = value.strip()
     unit = unit.strip()
     if not value:
-        raise ValidationError("结果为空")
+        raise ValidationError(_("结果为空"))
     if item.kind == "qual":
         if value not in item.choices:
-            raise ValidationError(f"结果“{value[:20]}”不在可选结果中：{'、'.join(item.choices)}")
+            raise ValidationError(
+                _("结果“%(value)s”不在可选结果中：%(choices)s")
+                % {"value": value[:20], "choices": "、".join(item.choices)}
+            )
         if unit:
-            raise ValidationError("定性结果不应填写单位", code="unit")
+            raise ValidationError(_("定性结果不应填写单位"), code="unit")
         return CleanResult(item, subject, value, "", abnormal)
     if unit != item.unit and unit not in item.unit_aliases:
-        raise ValidationError(f"单位应为 {item.unit}，文件中为“{unit[:20]}”", code="unit")
+        raise ValidationError(
+            _("单位应为 %(unit)s，文件中为“%(given)s”") % {"unit": item.unit, "given": unit[:20]},
+            code="unit",
+        )
     try:
         number = Decimal(value)
     except InvalidOperation as exc:
-        raise ValidationError(f"结果“{value[:20]}”不是数值") from exc
+        raise ValidationError(_("结果“%(value)s”不是数值") % {"value": value[:20]}) from exc
     if not number.is_finite() or number < 0:
-        raise ValidationError(f"结果“{value[:20]}”不是有效数值")
+        raise ValidationError(_("结果“%(value)s”不是有效数值") % {"value": value[:20]})
     assert item.low is not None
     assert item.high is not None
     if not abnormal and not item.low <= number <= item.high:
         raise ValidationError(
-            f"数值 {value} 超出参考范围 {item.low}–{item.high} {item.unit}，却标为正常"
+            _("数值 %(value)s 超出参考范围 %(low)s–%(high)s %(unit)s，却标为正常")
+            % {"value": value[:20], "low": item.low, "high": item.high, "unit": item.unit}
         )
     return CleanResult(item, subject, str(number), item.unit, abnormal)

@@ -5,6 +5,10 @@ Flow: register (numbered slip) → consent → results → risk assessment and n
 the early-pregnancy follow-up item) → referral of high-risk couples → early-pregnancy
 follow-up (pregnant: opens the outcome follow-up item) → outcome follow-up (closes the
 check, so the couple may register for their next planned pregnancy).
+
+The follow-up items close only here (their kinds declare the follow-up page as their
+close page): with a result, or as the couple declined, moved away, died or could not be
+reached — the item and the check end together, in one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -101,18 +106,6 @@ def _next_slip_number(township: OrgUnit, year: int) -> str:
     return f"{township.code[:9]}-{year}-{number:06d}"
 
 
-def _settle_finished(marriage: Marriage) -> None:
-    """A check whose follow-up item was closed on the worklist page (moved, died,
-    unreachable…) without a structured result has ended too."""
-    for check in NfpcpCheck.objects.filter(marriage=marriage, open=True, assessed_on__isnull=False):
-        items = WorkItem.objects.filter(
-            subject_ref=subject_ref(check), kind__in=(EARLY_KIND, OUTCOME_KIND)
-        )
-        if items.exists() and not items.filter(status=WorkItem.Status.OPEN).exists():
-            _close_check(check, register_text(gettext_lazy("随访事项已销号")))
-            _save(check, None, ["open", "status", "closed_reason"])
-
-
 def eligibility_problem(marriage: Marriage) -> str:
     """Why this couple cannot register now ("" when they can)."""
     if marriage.status != Marriage.Status.MARRIED:
@@ -151,7 +144,6 @@ def nfpcp_register(
     township = township_of(wife.org_unit)
     with transaction.atomic():
         Marriage.objects.select_for_update().filter(pk=marriage.pk).first()
-        _settle_finished(marriage)
         problem = eligibility_problem(marriage)
         if problem:
             raise ValidationError(problem)
@@ -424,17 +416,100 @@ def open_item(check: NfpcpCheck, kind: str) -> WorkItem | None:
     ).first()
 
 
-def _close_item(check: NfpcpCheck, kind: str, outcome: str, evidence: str, actor: User) -> None:
+def _close_item(
+    check: NfpcpCheck, kind: str, outcome: str, evidence: str, actor: User, *, note: str = ""
+) -> None:
     item = open_item(check, kind)
     if item is None:
         raise ValidationError(_("没有待办的随访事项。"))
     workitem_close(
-        item=item, outcome=outcome, evidence=evidence, actor=actor, expected_version=item.version
-    )
+        item=item, outcome=outcome, evidence=evidence, note=note, actor=actor,
+        expected_version=item.version,
+    )  # fmt: skip
 
 
 def _close_check(check: NfpcpCheck, reason: str) -> None:
     check.open, check.status, check.closed_reason = False, NfpcpCheck.Status.CLOSED, reason
+
+
+def _require_item(check: NfpcpCheck, kind: str, followed_on: dt.date) -> None:
+    """An open item of the kind is what may be closed, even on a check that ended
+    already (the township reopened the item to correct it)."""
+    if open_item(check, kind) is None:
+        if kind == EARLY_KIND:
+            raise ValidationError(_("没有待办的早孕随访事项。"))
+        raise ValidationError(_("没有待办的妊娠结局随访事项。"))
+    if followed_on > timezone.localdate():
+        raise ValidationError(_("随访日期不能晚于今天。"))
+    earliest = check.assessed_on if kind == EARLY_KIND else check.lmp
+    if earliest is not None and followed_on < earliest:
+        if kind == EARLY_KIND:
+            raise ValidationError(_("随访日期应在评估告知日期与今天之间。"))
+        raise ValidationError(_("随访日期早于末次月经日期。"))
+
+
+# How a follow-up may end without its result (the kinds' other allowed outcomes), as
+# the check records it.
+ENDINGS: dict[str, Promise] = {
+    Outcome.DECLINED: gettext_lazy("本人拒绝随访"),
+    Outcome.MOVED: gettext_lazy("未能随访：已迁出"),
+    Outcome.DIED: gettext_lazy("未能随访：本人已死亡"),
+    Outcome.UNREACHABLE: gettext_lazy("未能随访：联系不上"),
+}
+
+
+def nfpcp_followup_end(
+    *,
+    check: NfpcpCheck,
+    kind: str,
+    outcome: str,
+    followed_on: dt.date,
+    note: str = "",
+    actor: User,
+) -> NfpcpCheck:
+    """End a follow-up without its result (declined, moved away, died, unreachable):
+    the item closes with that outcome and the check closes with it as its reason."""
+    _require(actor, Cap.WORK_ITEMS, check.org_unit)
+    _require_item(check, kind, followed_on)
+    if outcome not in ENDINGS:
+        raise ValidationError(_("该类事项不能以此结果销号。"))
+    field = "early_followup_on" if kind == EARLY_KIND else "outcome_followup_on"
+    with transaction.atomic():
+        setattr(check, field, followed_on)
+        _close_item(check, kind, outcome, "", actor, note=note)
+        _close_check(check, register_text(ENDINGS[outcome]))
+        _save(check, None, [field, "status", "open", "closed_reason"])
+        _audit("followup_end", actor, check, kind=kind, outcome=outcome)
+    return check
+
+
+def _reopen_for_pregnancy(check: NfpcpCheck) -> None:
+    """A corrected early follow-up (pregnant after all) carries on the ended check,
+    unless the couple registered for another planned pregnancy since."""
+    if check.open:
+        return
+    others = NfpcpCheck.objects.filter(marriage_id=check.marriage_id, open=True)
+    if others.exclude(pk=check.pk).exists():
+        raise ValidationError(_("该夫妇已为下一次计划怀孕重新登记，本次随访只能以其他结果销号。"))
+    check.open, check.closed_reason = True, ""
+
+
+def _open_outcome_item(check: NfpcpCheck, lmp: dt.date, actor: User) -> None:
+    if open_item(check, OUTCOME_KIND) is not None:
+        return  # a corrected early follow-up keeps the outcome item it opened before
+    workitem_open(
+        kind=OUTCOME_KIND,
+        org_unit=check.org_unit,
+        title=register_text(
+            gettext_lazy("妊娠结局随访：%(wife)s（%(slip)s）"),
+            {"wife": check.wife.name, "slip": check.slip_number},
+        ),
+        due_date=lmp + dt.timedelta(days=OUTCOME_DUE_DAYS),
+        source="nfpcp",
+        subject_person=check.wife,
+        subject_ref=subject_ref(check),
+        actor=actor,
+    )
 
 
 def nfpcp_early_followup(
@@ -443,17 +518,18 @@ def nfpcp_early_followup(
     followed_on: dt.date,
     pregnant: bool | None,
     lmp: dt.date | None,
+    note: str = "",
     actor: User,
 ) -> NfpcpCheck:
     """The early-pregnancy follow-up. pregnant=True with the LMP opens the outcome item;
     False closes this planned pregnancy; None means the couple declined the follow-up."""
+    if pregnant is None:
+        return nfpcp_followup_end(
+            check=check, kind=EARLY_KIND, outcome=Outcome.DECLINED, followed_on=followed_on,
+            note=note, actor=actor,
+        )  # fmt: skip
     _require(actor, Cap.WORK_ITEMS, check.org_unit)
-    if open_item(check, EARLY_KIND) is None or not check.open:
-        raise ValidationError(_("没有待办的早孕随访事项。"))
-    today = timezone.localdate()
-    assert check.assessed_on is not None
-    if not check.assessed_on <= followed_on <= today:
-        raise ValidationError(_("随访日期应在评估告知日期与今天之间。"))
+    _require_item(check, EARLY_KIND, followed_on)
     if pregnant and lmp is None:
         raise ValidationError(_("已怀孕须填写末次月经日期。"))
     if (
@@ -464,29 +540,19 @@ def nfpcp_early_followup(
         raise ValidationError(_("末次月经日期不合理（应在登记前后、随访日期之前）。"))
     with transaction.atomic():
         check.early_followup_on = followed_on
-        if pregnant is None:
-            _close_item(check, EARLY_KIND, Outcome.DECLINED, "", actor)
-            _close_check(check, register_text(gettext_lazy("本人拒绝随访")))
-        elif pregnant:
+        if pregnant:
             assert lmp is not None
+            _reopen_for_pregnancy(check)
             check.pregnant, check.lmp, check.status = True, lmp, NfpcpCheck.Status.PREGNANT
-            _close_item(check, EARLY_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor)
-            workitem_open(
-                kind=OUTCOME_KIND,
-                org_unit=check.org_unit,
-                title=register_text(
-                    gettext_lazy("妊娠结局随访：%(wife)s（%(slip)s）"),
-                    {"wife": check.wife.name, "slip": check.slip_number},
-                ),
-                due_date=lmp + dt.timedelta(days=OUTCOME_DUE_DAYS),
-                source="nfpcp",
-                subject_person=check.wife,
-                subject_ref=subject_ref(check),
-                actor=actor,
+            _close_item(
+                check, EARLY_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor, note=note
             )
+            _open_outcome_item(check, lmp, actor)
         else:
             check.pregnant = False
-            _close_item(check, EARLY_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor)
+            _close_item(
+                check, EARLY_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor, note=note
+            )
             _close_check(check, register_text(gettext_lazy("随访期内未怀孕")))
         fields = ["early_followup_on", "pregnant", "lmp", "status", "open", "closed_reason"]
         _save(check, None, fields)
@@ -496,9 +562,16 @@ def nfpcp_early_followup(
 
 def early_followup_timely(check: NfpcpCheck) -> bool:
     """Followed up within 12 weeks of gestation."""
-    if not (check.pregnant and check.lmp and check.early_followup_on):
+    return bool(check.pregnant) and followed_within_12_weeks(
+        lmp=check.lmp, followed_on=check.early_followup_on
+    )
+
+
+def followed_within_12_weeks(*, lmp: dt.date | None, followed_on: dt.date | None) -> bool:
+    """The early follow-up's date rule alone (the indicators apply it to plain rows)."""
+    if lmp is None or followed_on is None:
         return False
-    return check.early_followup_on <= check.lmp + dt.timedelta(weeks=GESTATION_WEEKS_EARLY)
+    return followed_on <= lmp + dt.timedelta(weeks=GESTATION_WEEKS_EARLY)
 
 
 def nfpcp_outcome_followup(
@@ -507,33 +580,31 @@ def nfpcp_outcome_followup(
     followed_on: dt.date,
     outcome_type: str,
     outcome_date: dt.date | None,
+    note: str = "",
     actor: User,
 ) -> NfpcpCheck:
     """The pregnancy-outcome follow-up; closes the check (a new planned pregnancy may
     register again). outcome_type "" means the family declined the follow-up. The
     child's sex is never asked."""
+    if not outcome_type:
+        return nfpcp_followup_end(
+            check=check, kind=OUTCOME_KIND, outcome=Outcome.DECLINED, followed_on=followed_on,
+            note=note, actor=actor,
+        )  # fmt: skip
     _require(actor, Cap.WORK_ITEMS, check.org_unit)
-    if open_item(check, OUTCOME_KIND) is None or not check.open:
-        raise ValidationError(_("没有待办的妊娠结局随访事项。"))
-    today = timezone.localdate()
-    if outcome_type and outcome_type not in OutcomeType.values:
+    _require_item(check, OUTCOME_KIND, followed_on)
+    if outcome_type not in OutcomeType.values:
         raise ValidationError(_("未知的妊娠结局。"))
-    if outcome_type and outcome_date is None:
+    if outcome_date is None:
         raise ValidationError(_("请填写结局日期。"))
     assert check.lmp is not None
-    if outcome_date is not None and not check.lmp <= outcome_date <= followed_on:
+    if not check.lmp <= outcome_date <= followed_on:
         raise ValidationError(_("结局日期应在末次月经与随访日期之间。"))
-    if not followed_on <= today:
-        raise ValidationError(_("随访日期不能晚于今天。"))
     with transaction.atomic():
         check.outcome_followup_on = followed_on
-        if outcome_type:
-            check.outcome_type, check.outcome_date = outcome_type, outcome_date
-            _close_item(check, OUTCOME_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor)
-            _close_check(check, register_text(gettext_lazy("已随访妊娠结局")))
-        else:
-            _close_item(check, OUTCOME_KIND, Outcome.DECLINED, "", actor)
-            _close_check(check, register_text(gettext_lazy("本人拒绝随访")))
+        check.outcome_type, check.outcome_date = outcome_type, outcome_date
+        _close_item(check, OUTCOME_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor, note=note)
+        _close_check(check, register_text(gettext_lazy("已随访妊娠结局")))
         fields = ["outcome_followup_on", "outcome_type", "outcome_date", "status", "open",
                   "closed_reason"]  # fmt: skip
         _save(check, None, fields)

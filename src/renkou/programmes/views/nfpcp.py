@@ -4,11 +4,8 @@ follow-up form, the results-file upload and the indicators with their targets.""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renkou.core.access import BUSINESS_ROLES, TOWNSHIP_UP, Rule
 from renkou.core.audit import audit_record
-from renkou.core.intake import IntakeError
+from renkou.core.disclosure import suppression_note
+from renkou.core.intake import IntakeError, upload_name, upload_spool
 from renkou.core.models import OrgUnit, Role, User
 from renkou.core.roles import Cap, has_cap, requires
 from renkou.core.scoping import units_for_user
@@ -47,6 +45,7 @@ from renkou.programmes.nfpcp.items import ITEMS
 from renkou.programmes.nfpcp.selectors import nfpcp_get_for_user, nfpcp_queryset_for_user
 from renkou.registry import identity
 from renkou.registry.selectors import person_queryset_for_user
+from renkou.worklists.services import ConflictError
 
 HEALTH = frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER})
 PAGE_SIZE = 50
@@ -251,47 +250,26 @@ def nfpcp_notice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/nfpcp_notice.html", context)
 
 
-def _followup_post(
-    request: HttpRequest, check: NfpcpCheck, kind: str
-) -> tuple[Any, HttpResponse | None]:
-    actor = _user(request)
-    if kind == services.EARLY_KIND:
-        form: Any = EarlyFollowupForm(request.POST)
-        if form.is_valid():
-            answer = form.cleaned_data["answer"]
-            pregnant = {"pregnant": True, "not_pregnant": False}.get(answer)
-            try:
-                services.nfpcp_early_followup(
-                    check=check, followed_on=form.cleaned_data["followed_on"],
-                    pregnant=pregnant, lmp=form.cleaned_data["lmp"], actor=actor,
-                )  # fmt: skip
-            except (ValidationError, PermissionDenied, services.StaleError) as exc:
-                form.add_error(None, _errors(exc))
-            else:
-                messages.success(request, _("随访结果已保存，事项已销号。"))
-                return form, redirect("worklists:my_items")
-        return form, None
-    form = OutcomeFollowupForm(request.POST)
-    if form.is_valid():
-        outcome = form.cleaned_data["outcome_type"]
-        try:
-            services.nfpcp_outcome_followup(
-                check=check, followed_on=form.cleaned_data["followed_on"],
-                outcome_type="" if outcome == "declined" else outcome,
-                outcome_date=form.cleaned_data["outcome_date"], actor=actor,
-            )  # fmt: skip
-        except (ValidationError, PermissionDenied, services.StaleError) as exc:
-            form.add_error(None, _errors(exc))
-        else:
-            messages.success(request, _("随访结果已保存，事项已销号。"))
-            return form, redirect("worklists:my_items")
-    return form, None
+def _followup_save(check: NfpcpCheck, kind: str, data: dict[str, Any], actor: User) -> None:
+    """The result, or another way the follow-up ended: item and check close together."""
+    choice = data["answer"] if kind == services.EARLY_KIND else data["outcome_type"]
+    common = {"check": check, "followed_on": data["followed_on"], "note": data["note"],
+              "actor": actor}  # fmt: skip
+    if choice in services.ENDINGS:
+        services.nfpcp_followup_end(kind=kind, outcome=choice, **common)
+    elif kind == services.EARLY_KIND:
+        services.nfpcp_early_followup(pregnant=choice == "pregnant", lmp=data["lmp"], **common)
+    else:
+        services.nfpcp_outcome_followup(
+            outcome_type=choice, outcome_date=data["outcome_date"], **common
+        )
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Cap.WORK_ITEMS)
 def nfpcp_followup(request: HttpRequest, pk: int) -> HttpResponse:
-    """The officer's form for the open follow-up of a check (early pregnancy or outcome)."""
+    """The officer's form for the open follow-up of a check (early pregnancy or outcome):
+    the close page of both follow-up kinds (the generic close form is not offered)."""
     check = nfpcp_get_for_user(user=request.user, pk=pk)
     audit_record(action="nfpcp.followup_view", request=request, object_type="nfpcp", object_id=pk)
     item = services.open_item(check, services.EARLY_KIND) or services.open_item(
@@ -300,14 +278,20 @@ def nfpcp_followup(request: HttpRequest, pk: int) -> HttpResponse:
     kind = item.kind if item else ""
     form: Any = None
     if item is not None:
-        if request.method == "POST":
-            form, done = _followup_post(request, check, kind)
-            if done is not None:
-                return done
-        elif kind == services.EARLY_KIND:
-            form = EarlyFollowupForm(initial={"followed_on": timezone.localdate()})
+        form_class = EarlyFollowupForm if kind == services.EARLY_KIND else OutcomeFollowupForm
+        if request.method != "POST":
+            form = form_class(initial={"followed_on": timezone.localdate()})
         else:
-            form = OutcomeFollowupForm(initial={"followed_on": timezone.localdate()})
+            form = form_class(request.POST)
+            if form.is_valid():
+                try:
+                    _followup_save(check, kind, form.cleaned_data, _user(request))
+                except (ValidationError, PermissionDenied, services.StaleError,
+                        ConflictError) as exc:  # fmt: skip
+                    form.add_error(None, _errors(exc))
+                else:
+                    messages.success(request, _("随访结果已保存，事项已销号。"))
+                    return redirect("worklists:my_items")
     context = {"check": check, "item": item, "kind": kind, "form": form}
     return render(request, "programmes/nfpcp_followup.html", context)
 
@@ -319,23 +303,13 @@ def nfpcp_import(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.RENKOU_UPLOAD_MAX_BYTES:
-            form.add_error("file", _("文件过大。"))
-        else:
-            suffix = Path(upload.name).suffix.lower()[:6]
-            with tempfile.TemporaryDirectory() as tmp:
-                target = (
-                    Path(tmp) / f"upload{suffix if suffix in ('.csv', '.xlsx', '.xls') else ''}"
+        try:
+            with upload_spool(upload) as path:
+                result = nfpcp_results_import(
+                    path=path, actor=_user(request), file_name=upload_name(upload)
                 )
-                with target.open("wb") as fh:
-                    for chunk in upload.chunks():
-                        fh.write(chunk)
-                try:
-                    result = nfpcp_results_import(
-                        path=target, actor=_user(request), accept_valid=False
-                    )
-                except IntakeError as exc:
-                    form.add_error("file", str(exc))
+        except IntakeError as exc:
+            form.add_error("file", str(exc))
     status = _IMPORT_STATUS.get(result.status, result.status) if result is not None else ""
     context = {"form": form, "result": result, "status": status}
     return render(request, "programmes/nfpcp_import.html", context)
@@ -364,25 +338,15 @@ def _year(request: HttpRequest) -> int:
 
 
 def _indicator_rows(rows: list[UnitIndicators]) -> list[list[object]]:
+    """The export's rows: the suppressed figures only (core.disclosure)."""
     out: list[list[object]] = []
     for row in rows:
-        out.append(
-            [
-                row.unit.name,
-                row.registered,
-                row.coverage.numerator,
-                row.coverage.percent,
-                row.early_followup.numerator,
-                row.early_followup.denominator,
-                row.early_followup.percent,
-                row.outcome_followup.numerator,
-                row.outcome_followup.denominator,
-                row.outcome_followup.percent,
-                row.high_risk.numerator,
-                row.high_risk.denominator,
-                row.high_risk.percent,
-            ]
-        )
+        shown = row.shown
+        line: list[object] = [row.unit.name, shown.registered]
+        line += [shown.coverage.numerator, shown.coverage.percent]
+        for rate in (shown.early_followup, shown.outcome_followup, shown.high_risk):
+            line += [rate.numerator, rate.denominator, rate.percent]
+        out.append(line)
     return out
 
 
@@ -411,6 +375,7 @@ def nfpcp_indicators(request: HttpRequest) -> HttpResponse:
              ) % {"c": f"{targets.coverage:.0%}", "e": f"{targets.early_followup:.0%}",
                 "o": f"{targets.outcome_followup:.0%}", "lo": f"{targets.high_risk_low:.0%}",
                 "hi": f"{targets.high_risk_high:.0%}"}],
+            [suppression_note()],
         ]  # fmt: skip
         content, written = xlsx_bytes(
             [Sheet(title=_("孕前检查指标%(year)s") % {"year": year}, headers=INDICATOR_HEADERS,
@@ -424,6 +389,7 @@ def nfpcp_indicators(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "total": rows[-1],
         "can_set_targets": has_cap(request.user, Cap.HEALTH_SERVICES),
+        "suppression_note": suppression_note(),
         "years": list(range(timezone.localdate().year, 2017, -1)),
     }
     return render(request, "programmes/nfpcp_indicators.html", context)
