@@ -97,7 +97,14 @@ class ReportLine:
     def class_counts(self) -> list[int]:
         return [self.classes.get(c.code, 0) for c in d.DISCREPANCIES]
 
-    def count(self, measures: Measures) -> ReportLine:
+    @property
+    def counts(self) -> list[int]:
+        """The line's numbers in column order (page, print and Excel alike)."""
+        return [self.received, self.auto, self.reviewed, self.pending, self.unlinked,
+                *self.class_counts(), self.open, self.closed]  # fmt: skip
+
+    def filled(self, measures: Measures) -> ReportLine:
+        """The line with the tallies' measures (report_tally) in its columns."""
         self.received = measures.get(RECEIVED, 0)
         self.auto, self.reviewed = measures.get(AUTO, 0), measures.get(REVIEWED, 0)
         self.pending = measures.get(PENDING, 0)
@@ -146,6 +153,10 @@ class MonthlyReport:
     lines: list[ReportLine]  # unit lines and per-kind totals, in display order
     targets: list[TargetRate]
     classes: list[tuple[str, str]]  # (code, label) in column order
+
+    @property
+    def columns(self) -> int:
+        return 3 + 5 + len(self.classes) + 2
 
 
 def report_unit(*, user: User, pk: str = "") -> OrgUnit:
@@ -209,7 +220,7 @@ def _kind_lines(
 
     def line(township: str, village: str, unit_id: int | None, measures: Measures) -> ReportLine:
         return ReportLine(kind=kind, kind_label=label, township=township, village=village,
-                          unit_id=unit_id).count(measures)  # fmt: skip
+                          unit_id=unit_id).filled(measures)  # fmt: skip
 
     county = unit.parent_id is None
     lines: list[ReportLine] = []

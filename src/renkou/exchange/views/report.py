@@ -91,9 +91,7 @@ def report_print(request: HttpRequest) -> HttpResponse:
 
 
 def _line_cells(line: ReportLine) -> list[object]:
-    counts = [line.received, line.auto, line.reviewed, line.pending, line.unlinked]
-    return [line.kind_label, line.township, line.village, *counts, *line.class_counts(),
-            line.open, line.closed]  # fmt: skip
+    return [line.kind_label, line.township, line.village, *line.counts]
 
 
 @require_http_methods(["GET"])
