@@ -246,3 +246,41 @@ def test_copies_left_by_earlier_versions_count_once(
     item.refresh_from_db()
     assert item.status == "closed"  # the older copy is left as it was
     assert WorkItem.objects.filter(kind=item.kind).count() == 2
+
+
+def test_the_upgrade_marks_review_closings_as_the_systems_and_places_old_links(
+    cast: Any,
+    cases: dict[str, Person],  # noqa: F811
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    upgrade = importlib.import_module("renkou.exchange.migrations.0008_report_tallies")
+    clerk = cast.users["clerk"]
+    link = _pending_pupil(cast)
+    missing = WorkItem.objects.get(kind="discrepancy.missing_person",
+                                   subject_ref=f"feedrow:{link.feed_row_id}")  # fmt: skip
+    # How a review decision closed it before: under the reviewer's name.
+    workitem_close(item=missing, outcome="resolved", actor=clerk, expected_version=missing.version,
+                   evidence=upgrade.REVIEW_EVIDENCE, note=upgrade.REVIEW_NOTE)  # fmt: skip
+    resolved = _item("conflicting", cases["named"])
+    _resolve(clerk, resolved, "register_right")
+    FeedLink.objects.update(org_unit=None)  # links stored before they had a unit
+    upgrade.review_closings_are_the_systems(apps, None)
+    upgrade.place_links(apps, None)
+    missing.refresh_from_db()
+    resolved.refresh_from_db()
+    assert (missing.closed_by, resolved.closed_by) == (None, clerk)
+    placed = dict(FeedLink.objects.values_list("feed_row__name", "org_unit_id"))
+    assert placed["吴九"] == cast.village.pk  # the candidate's unit
+    assert placed["王五"] == cases["dead"].org_unit_id
+    tally_month_rebuild(JAN)
+    # Undoing the decision now reopens the item the review had closed.
+    link = FeedLink.objects.select_related("feed_row__batch", "person__org_unit", "run").get(
+        pk=link.pk
+    )
+    link_decide(link=link, decision="rejected", actor=clerk, expected_review="pending")
+    missing.refresh_from_db()
+    assert missing.status == "open"
+    _one_item_per_discrepancy()

@@ -4,6 +4,11 @@ Links stored before this migration get the unit the report used to place them by
 person's managing unit, else the unit of the first item opened for the unlinked row.
 The tallies of months compared before it are built when the report is first read (or
 by ``renkou report_rebuild``).
+
+Items a review decision closed used to be closed under the reviewer's name; the system
+closes them now (so a later decision or re-run reopens them rather than opening a copy):
+those closings are marked the system's too. They are known by the note and evidence the
+reclassification wrote, always in the register's language.
 """
 
 from collections import defaultdict
@@ -45,6 +50,18 @@ def place_links(apps: Any, schema_editor: Any) -> None:
                     person__isnull=True,
                     feed_row_id__in=pks[start : start + CHUNK],
                 ).update(org_unit_id=unit_id)
+
+
+REVIEW_NOTE = "比对结果经人工审核后不再成立"
+REVIEW_EVIDENCE = "人工审核：匹配关系已确认或否定"
+
+
+def review_closings_are_the_systems(apps: Any, schema_editor: Any) -> None:
+    WorkItem = apps.get_model("worklists", "WorkItem")
+    WorkItem.objects.filter(
+        kind__startswith="discrepancy.", status="closed", outcome="resolved",
+        outcome_note=REVIEW_NOTE, evidence=REVIEW_EVIDENCE,
+    ).update(closed_by=None)
 
 
 class Migration(migrations.Migration):
@@ -119,4 +136,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(place_links, migrations.RunPython.noop),
+        migrations.RunPython(review_closings_are_the_systems, migrations.RunPython.noop),
     ]
