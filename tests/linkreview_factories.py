@@ -42,7 +42,8 @@ def latest_run(month: dt.date = dt.date(2026, 1, 1)) -> ReconcileRun:
 def pending_link(person: Person, row: FeedRow, *, probability: float = 0.72) -> FeedLink:
     """What the probabilistic stage leaves for a reviewer."""
     return FeedLink.objects.create(
-        run=latest_run(row.batch.month), feed_row=row, person=person, method="probabilistic",
+        run=latest_run(row.batch.month), feed_row=row, person=person, org_unit=person.org_unit,
+        method="probabilistic",
         probability=probability, role="self", review=FeedLink.Review.PENDING,
         evidence={"name": "pinyin", "dob": "day", "sex": "same", "place": "village"},
     )  # fmt: skip

@@ -89,3 +89,20 @@ def test_bench_worklists_on_a_tiny_county(county: dict[str, str]) -> None:
     )
     assert result["campaign_freeze_s"] > 0
     assert result["all"]["p95_ms"] >= result["all"]["p50_ms"] > 0
+
+
+@pytest.mark.slow
+def test_bench_report_on_a_tiny_county(county: dict[str, str]) -> None:
+    out = _renkou(
+        "bench", "report", "--users", "2", "--requests", "16", "--sample", "4", "--json",
+        env=county,
+    )  # fmt: skip
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["errors"] == 0
+    assert result["requests"] == 16
+    assert set(result["by_kind"]) == {"county", "county_township", "township", "county_xlsx"}
+    assert result["feed_subjects"] > 0
+    assert result["tally_rows"] > 0
+    assert result["all"]["p95_ms"] >= result["all"]["p50_ms"] > 0
+    with pytest.raises(AssertionError, match=r"no finished comparison"):
+        _renkou("bench", "report", "--month", "2020-01", "--requests", "1", env=county)

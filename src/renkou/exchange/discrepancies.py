@@ -57,6 +57,7 @@ def register_discrepancy_kinds() -> None:
     """Called from the app's ready(): one work-item kind per class."""
     from django.urls import reverse
 
+    from renkou.exchange.report_tally import tally_items_changed
     from renkou.worklists.kinds import register_kind
 
     def resolve_page(pk: int) -> str:
@@ -68,4 +69,5 @@ def register_discrepancy_kinds() -> None:
         register_kind(
             code=d.kind, label=d.label, allowed_outcomes=_OUTCOMES,
             close_page=resolve_page, close_page_label=_("比对差异处理（按部门数据更新登记）"),
+            on_status=tally_items_changed,  # the comparison report's open / closed counts
         )  # fmt: skip

@@ -5,11 +5,13 @@ The probabilistic stage leaves pairs between its two thresholds as FeedLinks wit
 rejected, or back to pending to undo) is a LinkDecision row keyed by the feed row's kind,
 natural key, side and the person — so a re-run of the month honours it
 (``decisions_apply``) — and the subject is classified again at once: items the link no
-longer implies are closed as resolved, items it now implies are opened.
+longer implies are closed as resolved by the system, items it now implies are opened,
+or reopened when the system had closed them (one item per discrepancy).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from typing import Final
@@ -29,7 +31,8 @@ from renkou.core.scoping import scope_filter, unit_in_scope
 from renkou.exchange import discrepancies as d
 from renkou.exchange.models import FeedLink, LinkDecision
 from renkou.exchange.reconcile_classes import Subject, classify, load_facts
-from renkou.exchange.reconcile_items import open_items
+from renkou.exchange.reconcile_items import ItemCounts, open_items
+from renkou.exchange.report_tally import link_state, tally_link_changed
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 from renkou.worklists.services import workitem_close
@@ -145,15 +148,17 @@ def subject_of(link: FeedLink) -> Subject:
 # --- deciding ----------------------------------------------------------------------------
 
 
-def _reclassify(link: FeedLink, actor: User) -> tuple[int, int]:
+def _reclassify(link: FeedLink, actor: User) -> tuple[ItemCounts, int]:
     # The notes and titles it writes are the register's, in its language.
     with translation.override(settings.LANGUAGE_CODE):
         return _reclassify_now(link, actor)
 
 
-def _reclassify_now(link: FeedLink, actor: User) -> tuple[int, int]:
-    """Classify the subject again; close what no longer applies, open what now does.
-    Returns (opened, closed)."""
+def _reclassify_now(link: FeedLink, actor: User) -> tuple[ItemCounts, int]:
+    """Classify the subject again; close what no longer applies, open (or reopen) what
+    now does. The system closes them, as a consequence of the reviewer's decision (the
+    decision itself is the reviewer's, in its history): a later decision or re-run
+    that implies them again reopens the same items. Returns (opened, closed)."""
     s = subject_of(link)
     facts = load_facts([s])
     codes = classify(s, facts)
@@ -173,13 +178,12 @@ def _reclassify_now(link: FeedLink, actor: User) -> tuple[int, int]:
         if (item.kind, item.subject_person_id) in wanted or not unit_in_scope(actor, item.org_unit):
             continue
         workitem_close(
-            item=item, outcome=Outcome.RESOLVED, actor=actor, expected_version=item.version,
+            item=item, outcome=Outcome.RESOLVED, actor=None, expected_version=item.version,
             evidence=_("人工审核：匹配关系已确认或否定"), note=_("比对结果经人工审核后不再成立"),
         )  # fmt: skip
         closed += 1
     source = f"reconcile:{link.run.month:%Y-%m}"
-    opened, _kept = open_items([s], [codes], facts, source=source, actor=None)
-    return opened, closed
+    return open_items([s], [codes], facts, source=source, actor=None), closed
 
 
 def link_decide(
@@ -209,16 +213,19 @@ def link_decide(
         if updated != 1:
             raise ValidationError(_("该匹配已被他人审核，请查看最新内容后重新提交。"))
         previous, link.review = link.review, decision
+        before = dataclasses.replace(link_state(link.pk), review=previous)
         row = link.feed_row
         record = LinkDecision.objects.create(
             feed_kind=row.batch.kind, natural_key=row.natural_key, side=link.side,
             person=link.person, feed_row=row, decision=decision, previous=previous, note=note,
             decided_by=actor, decided_at=timezone.now(),
         )  # fmt: skip
-        opened, closed = _reclassify(link, actor)
+        counted, closed = _reclassify(link, actor)
         audit_record(
             action="feedlink.decide", actor=actor, object_type="feedlink", object_id=link.pk,
-            detail={"decision": decision, "previous": previous, "opened": opened,
-                    "closed": closed},
+            detail={"decision": decision, "previous": previous, "opened": counted.opened,
+                    "reopened": counted.reopened, "closed": closed},
         )  # fmt: skip
+        # The link moves between the report's columns (after the audit row: report_tally).
+        tally_link_changed(link.run.month, before, link_state(link.pk))
     return record

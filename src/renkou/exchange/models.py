@@ -185,6 +185,13 @@ class FeedLink(models.Model):
     # Links from the probabilistic model between the two thresholds wait for a person to
     # decide (link / not the same person); until confirmed they count as unlinked.
     review = models.CharField(_("人工审核"), max_length=10, choices=Review.choices, blank=True)
+    # Where the subject counts in the comparison report, fixed when the run stores the
+    # link: the (candidate) person's managing unit then, else the unit of the item the
+    # comparison opened for the unlinked row; NULL: nowhere (未定位, the county's).
+    org_unit = models.ForeignKey(
+        "core.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("统计单位"),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("比对结果")
@@ -198,6 +205,47 @@ class FeedLink(models.Model):
     @property
     def method_label(self) -> str:
         return str(METHOD_LABELS.get(self.method, self.method))
+
+
+class ReportTally(models.Model):
+    """The comparison report's counts (report_tally.py), kept as each change happens:
+    ``n`` subjects or items of ``feed_kind`` counted under ``measure`` in ``org_unit``
+    and every unit below it (a township's row holds its villages' too); NULL is the
+    subjects placed nowhere (未定位). A key may have several rows: readers add them up."""
+
+    month = models.DateField(_("月份"))  # first day of the month
+    feed_kind = models.CharField(_("类别"), max_length=20, blank=True)
+    org_unit = models.ForeignKey(
+        "core.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("单位"),
+    )  # fmt: skip
+    # "received", "auto", "reviewed", "pending", "open:<class>", "closed:<class>",
+    # "den:<target>", "num:<target>" (report_tally.MEASURES).
+    measure = models.CharField(_("指标"), max_length=40)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("比对报告计数")
+        verbose_name_plural = _("比对报告计数")
+        indexes = [models.Index(fields=["month", "org_unit"], name="reporttally_month_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.feed_kind} {self.org_unit_id} {self.measure}={self.n}"
+
+
+class ReportTallyMonth(models.Model):
+    """A month whose tallies were built from scratch (the run's end, or ``renkou
+    report_rebuild``); from then on every change keeps them up to date."""
+
+    month = models.DateField(_("月份"), unique=True)
+    built_at = models.DateTimeField(_("重算时间"))
+
+    class Meta:
+        verbose_name = _("比对报告计数月份")
+        verbose_name_plural = _("比对报告计数月份")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
 
 
 class LinkDecision(models.Model):

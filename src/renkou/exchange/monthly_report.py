@@ -1,7 +1,6 @@
 """The monthly comparison report (比对报告) for the meeting on the 3rd (DOMAIN.md §4–5).
 
-What it counts, for the month's latest comparison run, by department (feed kind) and
-village:
+What it counts, for the month's comparisons, by department (feed kind) and unit:
 
 - **收到 received**: feed subjects — one per row, two for a marriage row (husband, wife).
 - **自动匹配 linked automatically**: the link has a person and needed no review
@@ -10,12 +9,17 @@ village:
 - **待审核 pending**: ``review == "pending"``; **未匹配 unlinked**: the rest (no person,
   or review rejected).
 - **差异 discrepancies by class, open / closed**: the ledger items the comparisons of the
-  month opened (``WorkItem.source == "reconcile:YYYY-MM"``), by class and status.
+  month opened (``WorkItem.source == "reconcile:YYYY-MM"``), by class and current status;
+  one discrepancy (class, person, feed row) counts once however often the month ran.
 
-A subject's village is its linked person's managing unit; an unlinked subject is placed
-in the unit of the work item the comparison opened for it (placed by the address in
-the row); a subject with neither is "未定位" and only the county sees it. (An unlinked
-marriage row whose two sides share one item's unit counts for both sides there.)
+A subject counts where its link placed it when the comparison stored it
+(``FeedLink.org_unit``): its (candidate) person's managing unit, else the unit of the
+item the comparison opened for the unlinked row (placed by the address in the row); a
+subject with neither is "未定位" and only the county sees it. An item counts in its unit.
+
+The county sees one line per township, each opening that township's villages; a
+township sees its villages. Subjects and items placed at the county or township itself
+(not in a village) are a line "未落实到乡镇" / "未落实到村".
 
 County targets (``settings.RENKOU_COMPARISON_TARGETS``), each a rate over the month's
 subjects in scope, numerator = subjects the register reflects: linked (automatically
@@ -29,8 +33,8 @@ or confirmed after review) and with no discrepancy recorded on the link:
 
 A set with no subjects has no rate (shown as —), never 0 % or 100 %.
 
-The counts are a handful of GROUP BY queries whatever the county's size; only the
-unlinked subjects are placed row by row (one flat query each for them and their items).
+The numbers come from the month's tallies (report_tally.py), kept up to date as the
+links and items change: a handful of small queries whatever the county's size.
 """
 
 from __future__ import annotations
@@ -38,51 +42,45 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Final
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Count, OuterRef, Q, Subquery
-from django.db.models.functions import Cast, Substr
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Sum
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from renkou.core.models import OrgUnit, User
 from renkou.core.scoping import scope_filter, units_for_user
 from renkou.exchange import discrepancies as d
 from renkou.exchange.feeds import FEEDS
-from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
-from renkou.worklists.models import WorkItem
-
-__all__ = ["TARGETS", "MonthlyReport", "ReportLine", "TargetRate", "monthly_report"]
-
-_REF: Final = "feedrow:"
-
-
-@dataclass(frozen=True)
-class TargetSet:
-    code: str
-    label: str | Promise
-    kind: str
-    event_types: tuple[str, ...] = ()  # empty: every row of the kind
-
-
-TARGETS: Final = (
-    TargetSet("police_births", _("公安出生入户导入率"), "police", ("birth",)),
-    TargetSet("police_moves", _("公安迁移导入率"), "police", ("move_in", "move_out")),
-    TargetSet("marriages", _("婚姻登记采集率"), "marriage", ("marriage", "remarriage")),
-    TargetSet("birth_notifications", _("医院出生报告采集率"), "birth_cert"),
+from renkou.exchange.models import ReconcileRun, ReportTally
+from renkou.exchange.report_tally import (
+    AUTO,
+    PENDING,
+    RECEIVED,
+    REVIEWED,
+    TARGETS,
+    tally_month_ready,
 )
+
+__all__ = [
+    "TARGETS", "MonthlyReport", "ReportLine", "TargetRate", "monthly_report", "report_unit",
+]  # fmt: skip
+
+Measures = dict[str, int]
+_ROLLS_UP = (OrgUnit.Level.COUNTY, OrgUnit.Level.TOWNSHIP)
 
 
 @dataclass
 class ReportLine:
-    """One department × village (or a subtotal when ``unit`` is None and ``total``)."""
+    """One department × unit (a township rolled up, a village, a residual line), or the
+    department's total when ``total``."""
 
     kind: str
     kind_label: str
     township: str
     village: str
     unit_id: int | None
+    drill: bool = False  # a township line of the county's report: opens its villages
     received: int = 0
     auto: int = 0
     reviewed: int = 0
@@ -99,15 +97,24 @@ class ReportLine:
     def class_counts(self) -> list[int]:
         return [self.classes.get(c.code, 0) for c in d.DISCREPANCIES]
 
-    def add(self, other: ReportLine) -> None:
-        self.received += other.received
-        self.auto += other.auto
-        self.reviewed += other.reviewed
-        self.pending += other.pending
-        self.open += other.open
-        self.closed += other.closed
-        for code, n in other.classes.items():
-            self.classes[code] = self.classes.get(code, 0) + n
+    @property
+    def counts(self) -> list[int]:
+        """The line's numbers in column order (page, print and Excel alike)."""
+        return [self.received, self.auto, self.reviewed, self.pending, self.unlinked,
+                *self.class_counts(), self.open, self.closed]  # fmt: skip
+
+    def filled(self, measures: Measures) -> ReportLine:
+        """The line with the tallies' measures (report_tally) in its columns."""
+        self.received = measures.get(RECEIVED, 0)
+        self.auto, self.reviewed = measures.get(AUTO, 0), measures.get(REVIEWED, 0)
+        self.pending = measures.get(PENDING, 0)
+        for measure, n in measures.items():
+            status, _sep, code = measure.partition(":")
+            if status in ("open", "closed") and n:
+                self.classes[code] = self.classes.get(code, 0) + n
+                self.open += n if status == "open" else 0
+                self.closed += n if status == "closed" else 0
+        return self
 
 
 @dataclass
@@ -141,157 +148,35 @@ class TargetRate:
 class MonthlyReport:
     month: dt.date
     run: ReconcileRun | None
-    lines: list[ReportLine]  # village lines and per-kind totals, in display order
+    unit: OrgUnit  # whose report: the user's unit, or a township the county opened
+    up: OrgUnit | None  # the report one level up, when the user may read it
+    lines: list[ReportLine]  # unit lines and per-kind totals, in display order
     targets: list[TargetRate]
     classes: list[tuple[str, str]]  # (code, label) in column order
 
-
-def _target_of(kind: str, event_type: str) -> str | None:
-    for t in TARGETS:
-        if t.kind == kind and (not t.event_types or event_type in t.event_types):
-            return t.code
-    return None
+    @property
+    def columns(self) -> int:
+        return 3 + 5 + len(self.classes) + 2
 
 
-class _Tally:
-    def __init__(self, units: dict[int, OrgUnit], county: bool, user: User) -> None:
-        self.units, self.county, self.user = units, county, user
-        self.lines: dict[tuple[str, int | None], ReportLine] = {}
-        self.num: dict[str, int] = defaultdict(int)
-        self.den: dict[str, int] = defaultdict(int)
-        self.placement: dict[tuple[str, str, str], dict[int | None, int]] | None = None
-
-    def line(self, kind: str, unit_id: int | None) -> ReportLine | None:
-        if unit_id is not None and unit_id not in self.units:
-            return None
-        if unit_id is None and not self.county:
-            return None
-        key = (kind, unit_id)
-        if key not in self.lines:
-            unit = self.units.get(unit_id) if unit_id is not None else None
-            township = unit.parent.name if unit and unit.parent else ""
-            feed = FEEDS.get(kind)
-            self.lines[key] = ReportLine(
-                kind=kind, kind_label=str(feed.label if feed else kind), township=township,
-                village=unit.name if unit else str(_("未定位")), unit_id=unit_id,
-            )  # fmt: skip
-        return self.lines[key]
-
-
-def _links(tally: _Tally, run: ReconcileRun) -> None:
-    # Every link of the month: each feed row's links belong to the latest run covering
-    # it (a township's own run, or the county's), earlier ones were replaced.
-    links = FeedLink.objects.filter(run__month=run.month)
-    if not tally.county:
-        # A township counts its own people, and the unlinked rows (placed below by the
-        # unit of their items).
-        links = scope_filter(links, tally.user, unit_field="person__org_unit") | links.filter(
-            person__isnull=True
-        )
-    grouped = links.values(
-        "feed_row__batch__kind", "feed_row__event_type", "person__org_unit_id", "review"
-    ).annotate(
-        n=Count("id"),
-        linked=Count("id", filter=Q(person__isnull=False)),
-        reflected=Count("id", filter=Q(person__isnull=False, discrepancy="")),
-    )
-    for g in grouped:
-        kind, event, unit = g["feed_row__batch__kind"], g["feed_row__event_type"], g[
-            "person__org_unit_id"]  # fmt: skip
-        review = g["review"]
-        placed: list[tuple[int | None, int]] = []
-        if unit is not None:
-            placed.append((unit, g["n"]))
-        else:
-            placed.extend(_unlinked_units(tally, run, kind, event, review))
-        for unit_id, n in placed:
-            line = tally.line(kind, unit_id)
-            if line is None:
-                continue
-            line.received += n
-            if unit is not None:
-                counted = g["linked"]
-                if review == FeedLink.Review.NONE:
-                    line.auto += counted
-                elif review == FeedLink.Review.CONFIRMED:
-                    line.reviewed += counted
-                elif review == FeedLink.Review.PENDING:
-                    line.pending += counted
-            target = _target_of(kind, event)
-            if target is not None:
-                tally.den[target] += n
-                reflects = review in (FeedLink.Review.NONE, FeedLink.Review.CONFIRMED)
-                if unit is not None and reflects:
-                    tally.num[target] += g["reflected"]
-
-
-def _placement(
-    tally: _Tally, run: ReconcileRun
-) -> dict[tuple[str, str, str], dict[int | None, int]]:
-    """(kind, event type, review) → unit → unlinked subjects placed there (loaded once)."""
-    if tally.placement is not None:
-        return tally.placement
-    source = f"reconcile:{run.month:%Y-%m}"
-    placed_items = WorkItem.objects.filter(
-        source=source, kind__startswith="discrepancy.", subject_person__isnull=True,
-        subject_ref__startswith=_REF,
-    )  # fmt: skip
-    if not tally.county:
-        placed_items = scope_filter(placed_items, tally.user)
-    item_units = dict(placed_items.values_list("subject_ref", "org_unit_id"))
-    out: dict[tuple[str, str, str], dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
-    unlinked = FeedLink.objects.filter(run__month=run.month, person__isnull=True).values_list(
-        "feed_row_id", "feed_row__batch__kind", "feed_row__event_type", "review"
-    )
-    for row_id, kind, event, review in unlinked.iterator(chunk_size=5000):
-        unit = item_units.get(f"{_REF}{row_id}")
-        out[(kind, event, review)][unit] += 1
-    tally.placement = out
-    return out
-
-
-def _unlinked_units(
-    tally: _Tally, run: ReconcileRun, kind: str, event: str, review: str
-) -> list[tuple[int | None, int]]:
-    return list(_placement(tally, run).get((kind, event, review), {}).items())
-
-
-def _items(tally: _Tally, month: dt.date) -> None:
-    ledger = (
-        WorkItem.objects.all() if tally.county else scope_filter(WorkItem.objects.all(), tally.user)
-    )
-    items = (
-        ledger.filter(
-            source=f"reconcile:{month:%Y-%m}", kind__startswith="discrepancy.",
-            subject_ref__startswith=_REF,
-        )
-        .annotate(row_pk=Cast(Substr("subject_ref", len(_REF) + 1), BigIntegerField()))
-        .annotate(
-            feed_kind=Subquery(FeedRow.objects.filter(pk=OuterRef("row_pk")).values(
-                "batch__kind")[:1])
-        )
-        .values("feed_kind", "org_unit_id", "kind")
-        .annotate(
-            open=Count("id", filter=Q(status=WorkItem.Status.OPEN)),
-            closed=Count("id", filter=~Q(status=WorkItem.Status.OPEN)),
-        )
-    )  # fmt: skip
-    for g in items:
-        unit = g["org_unit_id"]
-        line = tally.line(g["feed_kind"] or "", unit if unit in tally.units else None)
-        if line is None:
-            continue
-        code = g["kind"].removeprefix("discrepancy.")
-        line.classes[code] = line.classes.get(code, 0) + g["open"] + g["closed"]
-        line.open += g["open"]
-        line.closed += g["closed"]
-
-
-def _latest_run(user: User, month: dt.date) -> ReconcileRun | None:
-    """The latest run of the month that compared the user's unit: a run of a unit that
-    contains it (the county's) or lies inside it (a township's, seen by the county)."""
+def report_unit(*, user: User, pk: str = "") -> OrgUnit:
+    """The unit whose report ``user`` reads: their own (``pk`` empty), or a county or
+    township unit inside their scope (the county opening a township); else 404."""
     assert user.org_unit is not None
-    path = user.org_unit.path
+    if not pk:
+        return user.org_unit
+    if not pk.isdigit():
+        raise Http404
+    unit = units_for_user(user).filter(pk=int(pk), level__in=_ROLLS_UP).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def _latest_run(unit: OrgUnit, month: dt.date) -> ReconcileRun | None:
+    """The latest run of the month that compared ``unit``: a run of a unit that contains
+    it (the county's) or lies inside it (a township's, seen by the county)."""
+    path = unit.path
     runs = ReconcileRun.objects.filter(month=month, is_latest=True).select_related("org_unit")
     for run in runs.order_by("-pk"):
         unit_path = run.org_unit.path if run.org_unit else ""
@@ -300,40 +185,112 @@ def _latest_run(user: User, month: dt.date) -> ReconcileRun | None:
     return None
 
 
-def monthly_report(*, user: User, month: dt.date) -> MonthlyReport:
-    """The report for ``month`` (first day) over the villages in the user's scope."""
-    assert user.org_unit is not None
-    run = _latest_run(user, month)
-    units = {u.pk: u for u in units_for_user(user).select_related("parent")}
-    county = user.org_unit.parent_id is None
-    tally = _Tally(units, county, user)
-    if run is not None:
-        _links(tally, run)
-        _items(tally, month)
+def _sums(
+    user: User, unit: OrgUnit, children: list[OrgUnit], month: dt.date
+) -> dict[tuple[str, int | None], Measures]:
+    """(kind, unit or None) → measure → count, for ``unit``, its children and (the
+    county's report) the subjects placed nowhere."""
+    wanted = [unit.pk, *(c.pk for c in children)]
+    rows = scope_filter(ReportTally.objects.filter(month=month), user).filter(org_unit__in=wanted)
+    groups = [rows]
+    if unit.parent_id is None:
+        groups.append(ReportTally.objects.filter(month=month, org_unit__isnull=True))
+    out: dict[tuple[str, int | None], Measures] = defaultdict(lambda: defaultdict(int))
+    for group in groups:
+        summed = group.order_by().values("feed_kind", "org_unit_id", "measure").annotate(n=Sum("n"))
+        for g in summed:
+            out[(g["feed_kind"], g["org_unit_id"])][g["measure"]] += g["n"]
+    return out
+
+
+def _combined(whole: Measures, parts: list[Measures], sign: int = -1) -> Measures:
+    """``whole`` minus (``sign`` -1) or plus (+1) the ``parts``; zeros left out."""
+    out = dict(whole)
+    for part in parts:
+        for measure, n in part.items():
+            out[measure] = out.get(measure, 0) + sign * n
+    return {m: n for m, n in out.items() if n}
+
+
+def _kind_lines(
+    kind: str, unit: OrgUnit, children: list[OrgUnit], sums: dict[tuple[str, int | None], Measures]
+) -> list[ReportLine]:
+    feed = FEEDS.get(kind)
+    label = str(feed.label) if feed else kind
+
+    def line(township: str, village: str, unit_id: int | None, measures: Measures) -> ReportLine:
+        return ReportLine(kind=kind, kind_label=label, township=township, village=village,
+                          unit_id=unit_id).filled(measures)  # fmt: skip
+
+    county = unit.parent_id is None
     lines: list[ReportLine] = []
-    order = list(FEEDS)
-    by_kind: dict[str, list[ReportLine]] = defaultdict(list)
-    for line in tally.lines.values():
-        by_kind[line.kind].append(line)
-    for kind in sorted(by_kind, key=lambda k: order.index(k) if k in order else len(order)):
-        rows = sorted(by_kind[kind], key=lambda r: (r.unit_id is None, r.township, r.village))
-        total = ReportLine(
-            kind=kind, kind_label=rows[0].kind_label, township="", village=str(_("合计")),
-            unit_id=None, total=True,
-        )  # fmt: skip
-        for row in rows:
-            total.add(row)
-        lines.extend([*rows, total])
+    parts: list[Measures] = []
+    for child in children:
+        measures = sums.get((kind, child.pk))
+        if not measures or not any(measures.values()):
+            continue
+        parts.append(measures)
+        if child.level == OrgUnit.Level.TOWNSHIP:
+            lines.append(line(child.name, "", child.pk, measures))
+            lines[-1].drill = True
+        else:
+            lines.append(line(unit.name, child.name, child.pk, measures))
+    own = sums.get((kind, unit.pk), {})
+    rest = _combined(own, parts)
+    if rest:
+        residual = _("未落实到乡镇") if county else _("未落实到村")
+        lines.append(line("" if county else unit.name, residual, unit.pk, rest))
+    nowhere = sums.get((kind, None), {}) if county else {}
+    if any(nowhere.values()):
+        lines.append(line("", _("未定位"), None, nowhere))
+    if not lines:
+        return []
+    total = line("", _("合计"), None, _combined(own, [nowhere], sign=1))
+    total.total = True
+    return [*lines, total]
+
+
+def _targets(
+    kinds: list[str], unit: OrgUnit, sums: dict[tuple[str, int | None], Measures]
+) -> list[TargetRate]:
+    """Each target over the subjects of ``unit`` (and, the county's, those placed nowhere)."""
     configured = getattr(settings, "RENKOU_COMPARISON_TARGETS", {})
-    targets = [
+    places: list[int | None] = [unit.pk] + ([None] if unit.parent_id is None else [])
+    found = [sums.get((kind, place), {}) for kind in kinds for place in places]
+    return [
         TargetRate(
             code=t.code,
             label=str(t.label),
             target=float(configured.get(t.code, 1.0)),
-            numerator=tally.num[t.code],
-            denominator=tally.den[t.code],
+            numerator=sum(m.get(f"num:{t.code}", 0) for m in found),
+            denominator=sum(m.get(f"den:{t.code}", 0) for m in found),
         )
         for t in TARGETS
     ]
+
+
+def monthly_report(*, user: User, month: dt.date, unit: OrgUnit | None = None) -> MonthlyReport:
+    """The report for ``month`` (first day) of ``unit`` (default: the user's; see
+    ``report_unit``): one line per unit below it, in the user's scope."""
+    assert user.org_unit is not None
+    unit = unit or user.org_unit
+    run = _latest_run(unit, month)
+    up = None
+    if unit.parent_id is not None and unit.pk != user.org_unit.pk:
+        up = units_for_user(user).filter(pk=unit.parent_id).first()
+    lines: list[ReportLine] = []
+    sums: dict[tuple[str, int | None], Measures] = {}
+    children: list[OrgUnit] = []
+    if run is not None:
+        tally_month_ready(month, actor=user)
+        children = list(units_for_user(user).filter(parent=unit).order_by("code", "pk"))
+        sums = _sums(user, unit, children, month)
+    order = list(FEEDS)
+    kinds = sorted({k for k, _u in sums}, key=lambda k: (k not in order, order.index(k)
+                                                          if k in order else 0, k))  # fmt: skip
+    for kind in kinds:
+        lines.extend(_kind_lines(kind, unit, children, sums))
+    targets = _targets(kinds, unit, sums)
     classes = [(c.code, str(c.label)) for c in d.DISCREPANCIES]
-    return MonthlyReport(month=month, run=run, lines=lines, targets=targets, classes=classes)
+    return MonthlyReport(month=month, run=run, unit=unit, up=up, lines=lines, targets=targets,
+                         classes=classes)  # fmt: skip

@@ -4,7 +4,9 @@ The register and the month's current feed rows go through the linkage cascade
 (renkou.linkage); every feed subject gets a FeedLink (linked or not) and each
 discrepancy class found (discrepancies.py) opens one work item in the ledger. A run is
 ONE transaction; re-running a month keeps the old runs as history, drops their links
-and never opens a second item for the same class, subject and feed row.
+and never opens a second item for the same class, subject and feed row (one the system
+closed is reopened: reconcile_items.open_items). At its end the run recounts the month's
+comparison report (report_tally.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_fac
 from renkou.exchange.reconcile_inputs import feed_input, register_input
 from renkou.exchange.reconcile_items import close_settled_duplicates, open_items
 from renkou.exchange.reconcile_nohukou import open_no_hukou
+from renkou.exchange.report_tally import tallies_deferred, tally_month_rebuild
 from renkou.exchange.scope import batches_in, feed_unit
 from renkou.exchange.services import IntakeError, parse_month
 from renkou.linkage.matcher import match
@@ -64,6 +67,8 @@ class ReconcileSummary:
     by_class: dict[str, int] = field(default_factory=dict)
     items_opened: int = 0
     items_existing: int = 0
+    # found again after the system had closed their items (reconcile_items.open_items)
+    items_reopened: int = 0
     items_closed: int = 0  # earlier items this run found settled (未入户 registered, 重登 decided)
     pending_review: int = 0
     model: str = ""  # sha256 of the linkage model used ("" when none is trained yet)
@@ -75,7 +80,8 @@ class ReconcileSummary:
             "rows": self.rows, "subjects": self.subjects, "linked": self.linked,
             "by_kind": self.by_kind, "by_method": self.by_method, "by_class": self.by_class,
             "items_opened": self.items_opened, "items_existing": self.items_existing,
-            "items_closed": self.items_closed, "pending_review": self.pending_review,
+            "items_reopened": self.items_reopened, "items_closed": self.items_closed,
+            "pending_review": self.pending_review,
         }  # fmt: skip
 
 
@@ -135,7 +141,28 @@ def _subjects(
     return out
 
 
-def _links(run: ReconcileRun, subjects: list[Subject], classes: list[list[str]]) -> None:
+def _placed(subjects: list[Subject], facts: Facts, source: str) -> list[int | None]:
+    """Where each subject counts in the report (FeedLink.org_unit): its (candidate)
+    person's managing unit, else the unit of the first item opened for its unlinked row."""
+    refs = sorted({f"feedrow:{s.row.pk}" for s in subjects if not s.person_id})
+    item_units: dict[str, int] = {}
+    for start in range(0, len(refs), BATCH):
+        items = WorkItem.objects.filter(
+            source=source, kind__startswith="discrepancy.", subject_person__isnull=True,
+            subject_ref__in=refs[start : start + BATCH],
+        ).order_by("pk")  # fmt: skip
+        for ref, unit in items.values_list("subject_ref", "org_unit_id"):
+            item_units.setdefault(ref, unit)
+    return [
+        facts.persons[s.person_id].org_unit_id if s.person_id
+        else item_units.get(f"feedrow:{s.row.pk}")
+        for s in subjects
+    ]  # fmt: skip
+
+
+def _links(
+    run: ReconcileRun, subjects: list[Subject], classes: list[list[str]], units: list[int | None]
+) -> None:
     # 10^5 links a county month: COPY on PostgreSQL (core.db.insert_rows).
     insert_rows(
         [
@@ -151,8 +178,9 @@ def _links(run: ReconcileRun, subjects: list[Subject], classes: list[list[str]])
                 evidence=s.evidence,
                 discrepancy=codes[0] if codes else "",
                 review=s.review,
+                org_unit_id=unit,
             )
-            for s, codes in zip(subjects, classes, strict=True)
+            for s, codes, unit in zip(subjects, classes, units, strict=True)
         ]
     )
 
@@ -209,7 +237,10 @@ def reconcile_month(
     facts: Facts = load_facts(subjects)
     classes = [classify(s, facts) for s in subjects]
     reached(0.75)
-    with transaction.atomic():
+    source = f"reconcile:{first:%Y-%m}"
+    # The run recounts its month's report at its end: the ledger's notices about the
+    # month's items are not counted one by one meanwhile.
+    with transaction.atomic(), tallies_deferred(first):
         # One run of a month at a time; this run takes over the links of every feed row
         # it covers, and earlier runs of units inside this one are history.
         month_runs = ReconcileRun.objects.select_for_update().filter(month=first)
@@ -222,23 +253,22 @@ def reconcile_month(
             month=first, org_unit=unit, started_at=started, created_by=actor
         )
         refresh_planner_stats(FeedLink, WorkItem, WorkItemEvent)
-        _links(run, subjects, classes)
-        reached(0.90)
         summary = ReconcileSummary(run.pk, f"{first:%Y-%m}")
         summary.model, summary.backend = (stored[0].sha256 if stored else ""), engine.name
         _summarise(summary, subjects, classes)
         # Items open where the person is registered, which may lie outside the unit of
         # a township's run (a person of another township in its police file): the run
         # opens them on the system's behalf; the run itself is audited under the actor.
-        summary.items_opened, summary.items_existing = open_items(
-            subjects, classes, facts, source=f"reconcile:{first:%Y-%m}", actor=None
-        )
+        counted = open_items(subjects, classes, facts, source=source, actor=None)
+        summary.items_opened, summary.items_existing, summary.items_reopened = counted
+        # The links go in after the items: an unlinked subject counts where its item is.
+        _links(run, subjects, classes, _placed(subjects, facts, source))
+        reached(0.90)
         # 未入户 looks back over earlier months' birth certificates (reconcile_nohukou.py).
         # It also closes the earlier ones whose registration has come since, as the run
         # closes the 重登 items decided on the registry's duplicates page.
         no_hukou, registered = open_no_hukou(
-            month=first, subjects=subjects, source=f"reconcile:{first:%Y-%m}", actor=None,
-            unit=unit,
+            month=first, subjects=subjects, source=source, actor=None, unit=unit,
         )  # fmt: skip
         if no_hukou:
             summary.items_opened += no_hukou
@@ -253,8 +283,10 @@ def reconcile_month(
                 "rows": summary.rows, "subjects": summary.subjects,
                 "linked": summary.linked, "items_opened": summary.items_opened,
                 "items_existing": summary.items_existing,
+                "items_reopened": summary.items_reopened,
                 **{f"class.{k}": v for k, v in sorted(summary.by_class.items())},
             },
         )  # fmt: skip
+        tally_month_rebuild(first, actor=actor)
     summary.seconds = round(time.perf_counter() - clock, 3)
     return summary

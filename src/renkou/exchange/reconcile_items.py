@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from typing import Final
+from typing import Final, NamedTuple
 
 from django.conf import settings
 from django.utils import translation
@@ -27,9 +27,14 @@ from renkou.exchange.reconcile_classes import Facts, Subject, duplicate_pair
 from renkou.registry.models import DuplicateCandidate, Person
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
-from renkou.worklists.services import OpenSpec, workitem_close, workitems_bulk_open
+from renkou.worklists.services import (
+    OpenSpec,
+    workitem_close,
+    workitem_reopen,
+    workitems_bulk_open,
+)
 
-__all__ = ["open_items"]
+__all__ = ["ItemCounts", "close_settled_duplicates", "meeting_due_date", "open_items"]
 
 CHUNK: Final = 2000
 _WIFE_FIELDS: Final = ("wife_hukou",)
@@ -103,38 +108,51 @@ def _duplicate_ref(s: Subject, facts: Facts, actor: User | None) -> tuple[int, s
     return first, f"duplicate:{candidate.pk}"
 
 
+class ItemCounts(NamedTuple):
+    opened: int  # new items
+    kept: int  # found again with its item open, or closed by a person
+    reopened: int  # found again after the system had closed its item
+
+
+ItemKey = tuple[str, int | None, str]  # (kind, subject person, subject ref)
+
+
+def _latest_items(source: str) -> dict[ItemKey, tuple[int, str, int | None]]:
+    """(kind, person, ref) → (pk, status, closed by) of the source's latest item each."""
+    rows = (
+        WorkItem.objects.filter(source=source, kind__startswith="discrepancy.")
+        .order_by("pk")
+        .values_list("kind", "subject_person_id", "subject_ref", "pk", "status", "closed_by_id")
+    )
+    return {(kind, person, ref): (pk, status, by) for kind, person, ref, pk, status, by in rows}
+
+
+def _reopen(pks: list[int]) -> None:
+    note = register_text(gettext_lazy("比对再次发现该差异，重新挂账。"))
+    for item in WorkItem.objects.filter(pk__in=pks).order_by("pk"):
+        workitem_reopen(item=item, reason=note, actor=None, expected_version=item.version)
+
+
 def open_items(
     subjects: list[Subject], classes: list[list[str]], facts: Facts, *, source: str,
     actor: User | None,
-) -> tuple[int, int]:  # fmt: skip
-    """(opened, already there) — an open item of the same kind, person, row and source, or
-    one a person closed with a resolution, is left alone, so re-running a month opens
-    nothing twice and does not undo a person's decision. A 重登 item points to the
-    registry's DuplicateCandidate ("duplicate:<pk>"): one open item per pair."""
-    existing: set[tuple[str, int | None, str]] = set(
-        WorkItem.objects.filter(
-            source=source, status=WorkItem.Status.OPEN, kind__startswith="discrepancy."
-        ).values_list("kind", "subject_person_id", "subject_ref")
-    )
-    # A discrepancy a person closed on its page (the register is right, not our person,
-    # applied, other) stays closed when the month is compared again; one the system
-    # closed (a review decision that settled it) may come back if the data say so.
-    existing |= set(
-        WorkItem.objects.filter(
-            source=source,
-            status=WorkItem.Status.CLOSED,
-            kind__startswith="discrepancy.",
-            resolutions__isnull=False,
-        ).values_list("kind", "subject_person_id", "subject_ref")
-    )
-    existing |= set(
+) -> ItemCounts:  # fmt: skip
+    """One item per discrepancy (class, person, feed row) of ``source``, however often the
+    month is compared. Found again, its latest item decides: open, or closed by a person
+    (a resolution on its page, an approved exemption, the spouse's item applied) — left
+    alone, a person's decision stands; closed by the system (settled, or no longer implied
+    after a review decision) — reopened, the same item; none — opened. A 重登 item points
+    to the registry's DuplicateCandidate ("duplicate:<pk>"): one open item per pair."""
+    latest = _latest_items(source)
+    open_pairs: set[ItemKey] = set(
         WorkItem.objects.filter(kind=d.DUPLICATE.kind, status=WorkItem.Status.OPEN).values_list(
             "kind", "subject_person_id", "subject_ref"
         )
     )
     persons = _persons(subjects, classes)
     places = _Places() if any(c for c in classes) else None
-    kept = 0
+    kept, reopen = 0, []
+    handled: set[ItemKey] = set()
     due = meeting_due_date(source)
     specs: dict[str, list[OpenSpec]] = defaultdict(list)
     for s, codes in zip(subjects, classes, strict=True):
@@ -148,24 +166,33 @@ def open_items(
                     continue
                 pid, ref = dup
                 person = Person.objects.select_related("org_unit").get(pk=pid)
-            key: tuple[str, int | None, str] = (d.BY_CODE[code].kind, pid, ref)
-            if key in existing:
+            key: ItemKey = (d.BY_CODE[code].kind, pid, ref)
+            if key in handled:  # the other unlinked side of a marriage row: one item for both
                 kept += 1
                 continue
-            assert places is not None
-            unit = person.org_unit if person else places.unit_of(s)
-            specs[key[0]].append(
-                OpenSpec(org_unit_id=unit.pk, title=_title(code, s, person),
-                         subject_person_id=person.pk if person else None, subject_ref=ref)
-            )  # fmt: skip
-            existing.add(key)
+            handled.add(key)
+            found = latest.get(key)
+            if key in open_pairs or (
+                found is not None and (found[1] == WorkItem.Status.OPEN or found[2] is not None)
+            ):
+                kept += 1
+            elif found is not None:
+                reopen.append(found[0])
+            else:
+                assert places is not None
+                unit = person.org_unit if person else places.unit_of(s)
+                specs[key[0]].append(
+                    OpenSpec(org_unit_id=unit.pk, title=_title(code, s, person),
+                             subject_person_id=person.pk if person else None, subject_ref=ref)
+                )  # fmt: skip
+    _reopen(reopen)
     # One bulk insert per class (items, their history, one audit row each): a county
     # month opens tens of thousands of items.
     opened = sum(
         workitems_bulk_open(kind=kind, specs=rows, source=source, due_date=due, actor=actor)
         for kind, rows in sorted(specs.items())
     )
-    return opened, kept
+    return ItemCounts(opened, kept, len(reopen))
 
 
 def close_settled_duplicates() -> int:

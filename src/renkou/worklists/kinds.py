@@ -6,7 +6,7 @@ A kind fixes its label and which closing outcomes make sense for it (a follow-up
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,10 @@ class WorkKind:
     # not offered: e.g. a discrepancy is closed by applying the feed's data or not).
     close_page: Callable[[int], str] | None = None
     close_page_label: str | Promise = ""
+    # Told when items of the kind open (previous status ""), close or reopen: called in
+    # the same transaction, after the items' history and audit rows (the app keeps its
+    # own counts, e.g. the comparison report's tallies).
+    on_status: Callable[[Sequence[Any], str], None] | None = None
 
 
 _KINDS: dict[str, WorkKind] = {}
@@ -42,6 +46,7 @@ def register_kind(
     subject_link_label: str | Promise = "",
     close_page: Callable[[int], str] | None = None,
     close_page_label: str | Promise = "",
+    on_status: Callable[[Sequence[Any], str], None] | None = None,
 ) -> WorkKind:
     """Add a kind (idempotent for an identical definition; a clash is a programming error)."""
     unknown = allowed_outcomes - set(Outcome.values)
@@ -55,6 +60,7 @@ def register_kind(
         subject_link_label=subject_link_label,
         close_page=close_page,
         close_page_label=close_page_label,
+        on_status=on_status,
     )
     existing = _KINDS.get(code)
     if existing is not None and existing != kind:

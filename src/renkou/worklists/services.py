@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,13 @@ def _record(
         object_id=item.pk,
         detail={"kind": item.kind, **(detail or {})},
     )
+
+
+def _notify(items: Sequence[WorkItem], before: str) -> None:
+    """Tell the items' kind that they opened (``before`` ""), closed or reopened."""
+    kind = get_kind(items[0].kind) if items else None
+    if kind is not None and kind.on_status is not None:
+        kind.on_status(items, before)
 
 
 def _require(actor: User | None, cap: Cap) -> None:
@@ -147,6 +154,7 @@ def workitem_open(
             due_date=due_date,
         )
         _record(item, action="opened", actor=actor, detail={"source": source})
+        _notify([item], "")
     return item
 
 
@@ -264,6 +272,7 @@ def workitem_close(
         fields = ["status", "outcome", "evidence", "outcome_note", "closed_at", "closed_by"]
         _guarded_save(item, expected_version, [*fields, "approved_by"])
         _record(item, action="closed", actor=actor, note=note.strip(), detail={"outcome": outcome})
+        _notify([item], WorkItem.Status.OPEN)
     return item
 
 
@@ -306,9 +315,10 @@ def workitem_refuse_exemption(
 
 
 def workitem_reopen(
-    *, item: WorkItem, reason: str, actor: User, expected_version: int | None = None
+    *, item: WorkItem, reason: str, actor: User | None, expected_version: int | None = None
 ) -> WorkItem:
-    """Reopen a closed item (township level); the closing stays in the history."""
+    """Reopen a closed item (township level); the closing stays in the history. The
+    system (None) reopens an item it had closed when a comparison finds it again."""
     _require(actor, Cap.ASSIGN_WORK)
     _require_scope(actor, item.org_unit)
     if item.status != WorkItem.Status.CLOSED:
@@ -326,6 +336,7 @@ def workitem_reopen(
         _guarded_save(item, version, fields)
         detail = {"previous_outcome": previous}
         _record(item, action="reopened", actor=actor, note=reason.strip(), detail=detail)
+        _notify([item], WorkItem.Status.CLOSED)
     return item
 
 
@@ -396,6 +407,13 @@ def workitems_bulk_open(
         raise ValidationError(_("未知的事项类别。"))
     _require(actor, Cap.WORK_ITEMS)
     total = 0
+    opened: list[WorkItem] = []
+
+    def saved(items: list[WorkItem]) -> None:
+        opened.extend(items)
+        if after_chunk is not None:
+            after_chunk(items)
+
     with transaction.atomic():
         batch: list[OpenSpec] = []
         for spec in specs:
@@ -407,7 +425,7 @@ def workitems_bulk_open(
                     source=source,
                     due_date=due_date,
                     actor=actor,
-                    after_chunk=after_chunk,
+                    after_chunk=saved,
                 )
                 batch = []
         if batch:
@@ -417,7 +435,7 @@ def workitems_bulk_open(
                 source=source,
                 due_date=due_date,
                 actor=actor,
-                after_chunk=after_chunk,
+                after_chunk=saved,
             )
         audit_record(
             action="workitem.bulk_open",
@@ -425,6 +443,7 @@ def workitems_bulk_open(
             object_type="workitem",
             detail={"kind": kind, "source": source, "count": total},
         )
+        _notify(opened, "")
     return total
 
 
@@ -566,6 +585,9 @@ def workitems_open_for_persons(
             object_type="workitem",
             detail={"kind": kind, "source": source, "count": count},
         )
+        work_kind = get_kind(kind)
+        if work_kind is not None and work_kind.on_status is not None:  # read them back only then
+            _notify(list(WorkItem.objects.filter(kind=kind, source=source, opened_at=now)), "")
     return count, now
 
 

@@ -4,6 +4,7 @@ button that runs the month's comparison in the background."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -22,7 +23,12 @@ from renkou.core.roles import Cap, has_cap, requires
 from renkou.core.spreadsheets import Sheet, xlsx_bytes, xlsx_response
 from renkou.exchange.jobs import reconcile_queue
 from renkou.exchange.models import Job
-from renkou.exchange.monthly_report import MonthlyReport, ReportLine, monthly_report
+from renkou.exchange.monthly_report import (
+    MonthlyReport,
+    ReportLine,
+    monthly_report,
+    report_unit,
+)
 from renkou.exchange.services import parse_month
 
 
@@ -42,10 +48,13 @@ def _month(request: HttpRequest) -> dt.date:
 
 
 def _report(request: HttpRequest, action: str) -> MonthlyReport:
+    """The report of the month and unit asked for (``?month=YYYY-MM&unit=<pk>``: the
+    county opening one of its townships), audited."""
     user = _user(request)
-    report = monthly_report(user=user, month=_month(request))
+    unit = report_unit(user=user, pk=request.GET.get("unit", ""))
+    report = monthly_report(user=user, month=_month(request), unit=unit)
     audit_record(action=f"report.comparison.{action}", request=request,
-                 detail={"month": f"{report.month:%Y-%m}"})  # fmt: skip
+                 detail={"month": f"{report.month:%Y-%m}", "unit": unit.code})  # fmt: skip
     return report
 
 
@@ -55,10 +64,14 @@ def _context(request: HttpRequest, report: MonthlyReport) -> dict[str, object]:
         kind=Job.Kind.RECONCILE, month=report.month, org_unit=user.org_unit,
         status__in=(Job.Status.QUEUED, Job.Status.RUNNING),
     ).first()  # fmt: skip
+    own = report.unit.pk == user.org_unit_id
     return {
         "report": report,
         "month": f"{report.month:%Y-%m}",
-        "can_run": has_cap(user, Cap.IMPORT_DATA),
+        # The same report on the page, in print and in Excel: the unit travels along.
+        "query": urlencode({"month": f"{report.month:%Y-%m}",
+                            **({} if own else {"unit": report.unit.pk})}),
+        "can_run": has_cap(user, Cap.IMPORT_DATA) and own,
         "running": running,
     }  # fmt: skip
 
@@ -78,9 +91,7 @@ def report_print(request: HttpRequest) -> HttpResponse:
 
 
 def _line_cells(line: ReportLine) -> list[object]:
-    counts = [line.received, line.auto, line.reviewed, line.pending, line.unlinked]
-    return [line.kind_label, line.township, line.village, *counts, *line.class_counts(),
-            line.open, line.closed]  # fmt: skip
+    return [line.kind_label, line.township, line.village, *line.counts]
 
 
 @require_http_methods(["GET"])
@@ -92,28 +103,14 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
         _("部门"), _("乡镇"), _("村居"), _("收到"), _("自动匹配"), _("审核后匹配"), _("待审核"),
         _("未匹配"), *class_labels, _("未销号"), _("已销号"),
     ]  # fmt: skip
-    rows = [
-        [
-            line.kind_label,
-            line.township,
-            line.village,
-            line.received,
-            line.auto,
-            line.reviewed,
-            line.pending,
-            line.unlinked,
-            *line.class_counts(),
-            line.open,
-            line.closed,
-        ]
-        for line in report.lines
-    ]
+    rows = [_line_cells(line) for line in report.lines]
     targets = [
         [t.label, t.target_percent, t.numerator, t.denominator, t.percent,
          "—" if t.met is None else (_("达标") if t.met else _("未达标"))]
         for t in report.targets
     ]  # fmt: skip
     title = _("%(month)s 部门数据比对报告") % {"month": f"{report.month:%Y-%m}"}
+    title = f"{report.unit.name} {title}"
     content, _written = xlsx_bytes(
         [
             Sheet(title=_("比对报告"), headers=headers, rows=rows, preamble=[[title]],
@@ -122,7 +119,7 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
                                                 _("实际"), _("结论")], rows=targets),
         ]
     )  # fmt: skip
-    return xlsx_response(content, f"comparison-{report.month:%Y%m}")
+    return xlsx_response(content, f"comparison-{report.month:%Y%m}-{report.unit.code}")
 
 
 @require_POST

@@ -9,8 +9,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkou.benchmarks.linkage import CONTENDERS, run_linkage_bench
+from renkou.benchmarks.report import run_report_bench
 from renkou.benchmarks.search import run_search_bench
 from renkou.benchmarks.worklists import run_worklist_bench
+from renkou.core.intake import IntakeError
+from renkou.exchange.services import parse_month
 
 
 def _http_options(parser: CommandParser, *, sample_help: str) -> None:
@@ -33,7 +36,8 @@ class Command(BaseCommand):
     help = (
         "性能测试。search：在当前数据库上用 gunicorn 和并发用户测人员查询（身份证号、姓名、"
         "拼音、户编号）的延迟分位数；worklists：挂账事项列表（筛选、排序、翻页）、看板、"
-        "我的待办和事项详情的延迟分位数；linkage：在模拟县上比较匹配方法。Runs against the "
+        "我的待办和事项详情的延迟分位数；report：部门数据比对报告（县级、乡镇级、导出）的延迟"
+        "分位数；linkage：在模拟县上比较匹配方法。Runs against the "
         "configured database; import or seed a register first."
     )
 
@@ -47,6 +51,11 @@ class Command(BaseCommand):
             "--campaign",
             action="store_true",
             help="first start a county-wide screening campaign (women 35-64) if none runs",
+        )
+        report = sub.add_parser("report", help="comparison report latency over HTTP")
+        _http_options(report, sample_help="probe rounds of 4 requests (300)")
+        report.add_argument(
+            "--month", default="", help="YYYY-MM (default: the latest compared month)"
         )
         linkage = sub.add_parser("linkage", help="record linkage on a synthetic county")
         linkage.add_argument("--people", type=int, required=True, help="county size")
@@ -74,9 +83,12 @@ class Command(BaseCommand):
         try:
             if options["bench"] == "search":
                 result = run_search_bench(**common)
+            elif options["bench"] == "report":
+                month = parse_month(options["month"]) if options["month"] else None
+                result = run_report_bench(**common, month=month)
             else:
                 result = run_worklist_bench(**common, campaign=options["campaign"])
-        except RuntimeError as exc:
+        except (RuntimeError, IntakeError) as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
@@ -87,6 +99,12 @@ class Command(BaseCommand):
 
     def _print_http(self, result: dict[str, Any]) -> None:
         items = f", {result['open_items']} open items" if "open_items" in result else ""
+        if "tally_rebuild_s" in result:
+            items = (
+                f", month {result['month']}: {result['feed_subjects']} feed subjects, "
+                f"{result['items']} items, tallies recounted in {result['tally_rebuild_s']} s "
+                f"({result['tally_rows']} rows); township {result['township']}"
+            )
         self.stdout.write(
             f"{result['database']}, {result['persons']} persons{items}, {result['users']} "
             f"users, {result['requests']} requests in {result['wall_s']} s "
