@@ -59,8 +59,11 @@ REVIEW_EVIDENCE = "人工审核：匹配关系已确认或否定"
 def review_closings_are_the_systems(apps: Any, schema_editor: Any) -> None:
     WorkItem = apps.get_model("worklists", "WorkItem")
     WorkItem.objects.filter(
-        kind__startswith="discrepancy.", status="closed", outcome="resolved",
-        outcome_note=REVIEW_NOTE, evidence=REVIEW_EVIDENCE,
+        kind__startswith="discrepancy.",
+        status="closed",
+        outcome="resolved",
+        outcome_note=REVIEW_NOTE,
+        evidence=REVIEW_EVIDENCE,
     ).update(closed_by=None)
 
 
