@@ -1,4 +1,5 @@
-"""Property: the model never links two valid, different identity numbers (DOMAIN.md §2).
+"""Property: the model never links two valid, different identity numbers (DOMAIN.md §2),
+nor two persons whose mothers' valid numbers differ.
 
 Each example is a register of people and a feed of their near-twins: the same name, sex,
 birth date and village, and a *valid* number that differs (another sequence number, so
@@ -57,6 +58,33 @@ def test_two_valid_different_numbers_never_link(county: County, people: list) ->
     s = subjects_of(feed("pupil", *feed_rows))
     assert all(status == "valid" for status in s.id_status)
     found = score(reg, [(s, i) for i in range(len(s))], model,
+                  thresholds=Thresholds(auto=0.99, review=0.0001))  # fmt: skip
+    assert found == []
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(people=st.lists(twin, min_size=1, max_size=12))
+def test_two_valid_different_mothers_never_link(county: County, people: list) -> None:  # noqa: F811
+    """The same with the mother's number: no own numbers at all, everything else agreeing,
+    the mothers' valid numbers one or two characters apart — two mothers, two people."""
+    reg_rows, feed_rows = [], []
+    for n, (surname, given_name, born, seq, step, male) in enumerate(people):
+        sex = "男" if male else "女"
+        mothers_born = born - timedelta(days=9000)
+        seq_b = (seq + 2 * step) % 1000
+        a = make_id(AREA, mothers_born, f"{seq:03d}")
+        b = make_id(AREA, mothers_born, f"{(seq_b if seq_b != seq else seq + 2) % 1000:03d}")
+        assert a != b
+        reg_rows.append(person(f"P{n}", surname + given_name, sex, born, "000",
+                               公民身份号码="", 母亲身份证号=a))  # fmt: skip
+        feed_rows.append({"学生姓名": surname + given_name, "性别": sex, "身份证号": "",
+                          "出生日期": born.isoformat(), "家庭住址": ADDRESS,
+                          "母亲身份证号": b})  # fmt: skip
+    s = subjects_of(feed("pupil", *feed_rows))
+    assert all(status == "valid" for status in s.mother_status)
+    found = score(register(*reg_rows), [(s, i) for i in range(len(s))], county.model,
                   thresholds=Thresholds(auto=0.99, review=0.0001))  # fmt: skip
     assert found == []
 

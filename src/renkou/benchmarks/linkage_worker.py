@@ -39,7 +39,14 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from renkou.linkage.cascade import RESULT_SCHEMA, LinkResult, link, link_exact_only, link_subjects
 from renkou.linkage.evaluate import evaluate
 from renkou.linkage.matcher import match
-from renkou.linkage.model import StoredModel, Thresholds, feed_frame, register_frame, train
+from renkou.linkage.model import (
+    StoredModel,
+    Thresholds,
+    address_labels,
+    feed_frame,
+    register_frame,
+    train,
+)
 from renkou.linkage.subjects import Subjects
 from renkou.linkage.tables import Feed, Register
 
@@ -115,7 +122,7 @@ def _splink_standard(
     con = duckdb.connect()
     con.execute("SET threads TO 2")
     reg = register_frame(register, con)
-    feed = feed_frame(subjects, reg.column("place").unique().drop_null().to_pylist(), con)
+    feed = feed_frame(subjects, address_labels(register), con)
     con.register("std_register", reg)
     con.register("std_feed", feed)
     linker = Linker(

@@ -4,7 +4,9 @@ Why the database and not a file under the data directory: the parameters then tr
 the register in every backup (``renkou backup``), the active row changes in the same
 transaction as its audit event, and the history of models (who trained which, on what
 month) stays queryable. The JSON text is stored as written and its SHA-256 is checked on
-every load: a damaged or edited row is refused with a clear error, never used.
+every load: a damaged or edited row is refused with a clear error, never used. So is a
+model trained for other comparison levels than the code's (an older format or levels
+fingerprint, see linkage.model): the error names the row and says to retrain.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def make_backend(name: str | None = None) -> Backend:
 def active_model() -> tuple[LinkageModel, StoredModel] | None:
     """The active row and its parameters; None when no model was trained yet.
 
-    Raises ModelError when the row's text does not match its hash or is not a model."""
+    Raises ModelError when the row's text does not match its hash, is not a model, or was
+    trained for other comparison levels."""
     row = LinkageModel.objects.filter(is_active=True).first()
     if row is None:
         return None
@@ -63,7 +66,10 @@ def active_model() -> tuple[LinkageModel, StoredModel] | None:
             f"匹配模型 #{row.pk} 的参数与校验值不符（已损坏或被改动），"
             "请重新训练（renkou linkage_train）。"
         )
-    return row, StoredModel.from_json(row.params)
+    try:
+        return row, StoredModel.from_json(row.params)
+    except ModelError as exc:
+        raise ModelError(f"当前启用的匹配模型 #{row.pk}（{row.month:%Y-%m} 训练）：{exc}") from exc
 
 
 def _check_actor(actor: User | None) -> None:
@@ -96,7 +102,7 @@ def train_model(
     except ModelError as exc:
         raise IntakeError(str(exc)) from exc
     summary = {**model.summary, "seconds": round(time.perf_counter() - clock, 3)}
-    stored = StoredModel(splink=model.splink, summary=summary)
+    stored = StoredModel(splink=model.splink, summary=summary, levels=model.levels)
     text = stored.to_json()
     with transaction.atomic():
         LinkageModel.objects.select_for_update().filter(is_active=True).update(is_active=False)

@@ -1,7 +1,10 @@
 """The database as linkage input: the register and a month's feeds as Arrow tables.
 
 Identity numbers are decrypted here, in memory only, for the duration of a run: they are
-never written anywhere (the link table stores register keys and feed row ids).
+never written anywhere (the link table stores register keys and feed row ids). A
+person's mother (Person.mother) is another register person: her number is taken from
+her own row of the same pass, not decrypted twice. Village labels and their townships
+come from the org-unit tree (a village's parent).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 from django.db.models import FilteredRelation, Q
 
 from renkou.core import crypto
@@ -18,7 +22,7 @@ from renkou.core.models import OrgUnit
 from renkou.exchange.feeds.base import FEED_ID_CONTEXT
 from renkou.exchange.models import FeedRow
 from renkou.exchange.scope import batches_in
-from renkou.linkage.tables import FEED_COLUMNS, REGISTER_COLUMNS, Feed, Register
+from renkou.linkage.tables import FEED_COLUMNS, MOTHER_ID, REGISTER_COLUMNS, Feed, Places, Register
 from renkou.registry import identity
 from renkou.registry.models import Person
 
@@ -67,18 +71,22 @@ def feed_id_reveal(cipher: bytes | memoryview | None) -> str:
         return ""
 
 
-def _place_labels() -> dict[str, str]:
-    """Village code → "镇名村名" (what an address names), for the place evidence."""
+def _place_labels() -> Places:
+    """Village code → "镇名村名" and → its township's name (what an address names), for
+    the place evidence."""
     rows = OrgUnit.objects.filter(level=OrgUnit.Level.VILLAGE).values_list(
         "code", "name", "parent__name"
     )
-    return {code: (parent or "") + name for code, name, parent in rows}
+    return Places.of(rows)
 
 
 def register_input() -> RegisterInput:
     """Active AND departed persons (a death may arrive after we closed the record), with the
-    current household and relation; one query streamed in chunks."""
+    current household and relation, the 户籍地 (its org unit's code, else the code text)
+    and the mother's number; one query streamed in chunks."""
     cols: dict[str, list[str]] = {name: [] for name in REGISTER_COLUMNS}
+    pks: list[int] = []
+    mothers: list[int | None] = []
     pk_by_key: dict[str, int] = {}
     rows = (
         Person.objects.annotate(
@@ -92,16 +100,21 @@ def register_input() -> RegisterInput:
             "sex",
             "birth_date",
             "id_cipher",
+            "hukou_unit__code",
             "hukou_code",
             "cur__household__code",
             "cur__relation",
+            "mother_id",
         )
     )
-    for pk, external, name, sex, born, cipher, village, household, relation in rows.iterator(
-        chunk_size=CHUNK
-    ):
+    for (
+        pk, external, name, sex, born, cipher, unit, code, household, relation, mother,
+    ) in rows.iterator(chunk_size=CHUNK):  # fmt: skip
+        village = unit or code  # the 户籍地 org unit when inside the deployment
         key = external or f"pk:{pk}"
         pk_by_key[key] = pk
+        pks.append(pk)
+        mothers.append(mother)
         for column, value in zip(
             REGISTER_COLUMNS,
             (key, name, _SEX.get(sex, ""), _reveal_person(cipher), born.isoformat(),
@@ -110,7 +123,14 @@ def register_input() -> RegisterInput:
         ):  # fmt: skip
             cols[column].append(value)
     table = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+    table = table.append_column(MOTHER_ID, _mother_numbers(table, pks, mothers))
     return RegisterInput(Register.from_arrow(table, places=_place_labels()), pk_by_key)
+
+
+def _mother_numbers(table: pa.Table, pks: list[int], mothers: list[int | None]) -> pa.Array:
+    """Each person's mother's number, from the mother's own row ("" when none is known)."""
+    at = pc.index_in(pa.array(mothers, pa.int64()), value_set=pa.array(pks, pa.int64()))
+    return pc.fill_null(pc.take(table["公民身份号码"], at), "")
 
 
 def current_rows(kind: str, month: dt.date, unit: OrgUnit | None = None) -> Any:

@@ -37,7 +37,15 @@ from renkou.linkage.normalize import date_level, name_level_prepared
 from renkou.linkage.subjects import Subjects, subjects_of
 from renkou.linkage.tables import Feed, Register
 
-__all__ = ["METHODS", "RESULT_SCHEMA", "LinkResult", "link", "link_exact_only", "link_subjects"]
+__all__ = [
+    "EVIDENCE",
+    "METHODS",
+    "RESULT_SCHEMA",
+    "LinkResult",
+    "link",
+    "link_exact_only",
+    "link_subjects",
+]
 
 METHODS: Final = ("exact_id", "mother_id", "repaired_id", "mother_household", "name_dob_unique")
 _NAME_OK: Final = frozenset({"exact", "pinyin", "masked"})
@@ -51,8 +59,10 @@ _MOTHER_RELATIONS: Final = {
 }  # fmt: skip
 _EVIDENCE_TYPE: Final = pa.struct(
     [("name", pa.string()), ("dob", pa.string()), ("sex", pa.string()), ("place", pa.string()),
-     ("id", pa.string())]
+     ("id", pa.string()), ("mother", pa.string())]
 )  # fmt: skip
+# The evidence fields (the model's comparisons); "mother" is the model's alone (null here).
+EVIDENCE: Final = tuple(f.name for f in _EVIDENCE_TYPE)
 _ID_EVIDENCE: Final = {"exact_id": "exact", "mother_id": "exact", "repaired_id": "repaired"}
 RESULT_SCHEMA: Final = pa.schema(
     [
@@ -241,8 +251,11 @@ def _name_dob(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _S
 def _place_level(s: Subjects, i: int, r: dict[str, Any]) -> str:
     if s.household[i] and s.household[i] == r["household"]:
         return "household"
-    if r["place"] and r["place"] in "".join(s.address[i].split()):
+    address = "".join(s.address[i].split())
+    if r["place"] and r["place"] in address:
         return "village"
+    if r["township"] and r["township"] in address:
+        return "township"
     return "different" if r["place"] else "unknown"
 
 
@@ -281,6 +294,7 @@ def _evidence(s: Subjects, i: int, r: dict[str, Any] | None, method: str | None)
         "sex": "n/a" if newborn or not s.sex[i] else same_sex,
         "place": _place_level(s, i, r),
         "id": _ID_EVIDENCE.get(method or "", "n/a"),
+        "mother": None,
     }
 
 

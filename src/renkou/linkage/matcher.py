@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from renkou.linkage.cascade import RESULT_SCHEMA, LinkResult, link_subjects
+from renkou.linkage.cascade import EVIDENCE, RESULT_SCHEMA, LinkResult, link_subjects
 from renkou.linkage.model import Backend, StoredModel, Thresholds, score
 from renkou.linkage.subjects import Subjects
 from renkou.linkage.tables import Feed, Register
@@ -91,6 +91,6 @@ def _merge(
         cols["review"][i] = u["review"]
         cols["role"][i] = subjects.side[i]
         ev = u["evidence"]
-        cols["evidence"][i] = {k: ev.get(k, "n/a") for k in ("name", "dob", "sex", "place", "id")}
+        cols["evidence"][i] = {k: ev.get(k, "n/a") for k in EVIDENCE}
         cols["id_agrees"][i] = bool(cols["feed_id_valid"][i]) and ev.get("id") == "exact"
     return LinkResult(pa.table(cols, schema=RESULT_SCHEMA))

@@ -9,14 +9,21 @@ The comparison levels are designed for these data (DOMAIN.md §2, BENCHMARKS.md 
   (a character the sender could not show) fitting; the pinyin key equal (homophones,
   a rare character sent as pinyin; term frequency from the register); pinyin keys close.
 - ``dob``: exact; day and month swapped; one day apart; the same day one year apart.
-- ``sex``; ``place``: the same household, the same village (the feed's address names the
-  register person's village), another village.
+- ``sex``; ``place``: the same household; the same village (the feed's address names the
+  register person's village); the same township (the address names another village of
+  that township, or only the township: people move between villages); another place.
+- ``mother``: the number of the subject's mother (where the feed row carries one) against
+  the register person's mother's number, with the levels of ``id``. Two *valid* mother's
+  numbers that differ are two mothers, hence two people: dropped like ``id``.
 
 The model is code (``settings``) plus trained parameters (``StoredModel``): the m and u
-probabilities of every level and the prior, taken from Splink's model JSON. A stored model
+probabilities of every level and the prior, taken from Splink's model JSON, and the
+fingerprint of the levels they were trained for (``levels_fingerprint``). A stored model
 loads on any backend (DuckDB in-process, Spark) because the settings are rebuilt for the
-backend's SQL dialect and only the parameters are copied in; a stored model whose levels
-do not fit the code is refused ("retrain").
+backend's SQL dialect and only the parameters are copied in; a stored model trained for
+other levels (an older format, another fingerprint, other labels) is refused with the
+instruction to retrain (``renkou linkage_train``), never applied to levels it does not
+describe.
 
 Prediction is ``link_only`` between the register and the feed subjects: the register is
 first reduced to the rows sharing a blocking key with some subject (a semi-join, so the
@@ -26,6 +33,7 @@ scored pairs are exactly those the blocking rules would give on the whole regist
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import random
@@ -37,6 +45,7 @@ from typing import Any, Final
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from renkou.linkage.subjects import Subjects
 from renkou.linkage.tables import Register
@@ -48,22 +57,33 @@ __all__ = [
     "Scored",
     "StoredModel",
     "Thresholds",
+    "address_labels",
     "feed_frame",
+    "levels_fingerprint",
     "register_frame",
     "score",
     "settings",
     "train",
 ]
 
-FORMAT: Final = "renkou-linkage-model/1"
+FORMAT: Final = "renkou-linkage-model/2"
+# What changed since each older format (its models are refused: retrain).
+_SINCE: Final = {"renkou-linkage-model/1": "新增母亲身份证号比较和“同乡镇”地点层级"}
+_RETRAIN: Final = "请运行 renkou linkage_train --month YYYY-MM 重新训练"
 # Non-null levels of each comparison, best first (Splink numbers them k-1 … 0).
 LEVELS: Final[dict[str, tuple[str, ...]]] = {
     "id": ("exact", "repairable", "different"),
     "name": ("exact", "masked", "pinyin", "pinyin_close", "different"),
     "dob": ("exact", "swapped", "day", "year", "different"),
     "sex": ("same", "different"),
-    "place": ("household", "village", "different"),
+    "place": ("household", "village", "township", "different"),
+    "mother": ("exact", "repairable", "different"),
 }
+# Starting m and u of the mother's levels (exact, repairable, different), kept when the
+# training month has no pair with a mother's number on both sides (EM and u-sampling
+# only move what they observe): a mother's number agreeing is nearly as strong as the
+# person's own, a valid one differing is excluded after scoring anyway.
+_MOTHER_START: Final = ((0.95, 1e-4), (0.03, 1e-6), (0.02, 0.9999))
 _WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 FRAME_SCHEMA: Final = pa.schema(
     [
@@ -71,7 +91,8 @@ FRAME_SCHEMA: Final = pa.schema(
         ("name", pa.string()), ("key", pa.string()), ("sex", pa.string()),
         ("dob", pa.string()), ("dob_year", pa.int64()), ("dob_days", pa.int64()),
         ("dob_md", pa.string()), ("place", pa.string()), ("household", pa.string()),
-        ("dob_fz", pa.string()),
+        ("dob_fz", pa.string()), ("township", pa.string()), ("mother", pa.string()),
+        ("mother_ok", pa.bool_()),
     ]
 )  # fmt: skip
 # Predictions: pairs sharing one of these (the register side reduced by a semi-join).
@@ -110,19 +131,40 @@ class Thresholds:
         return "pending" if probability >= self.review else "none"
 
 
+@functools.cache
+def levels_fingerprint() -> str:
+    """SHA-256 of the comparisons as code defines them (names, labels, SQL conditions,
+    term-frequency columns; not the starting m and u): what a stored model's parameters
+    must have been trained for."""
+    shape = [
+        {
+            "name": comp["output_column_name"],
+            "levels": [
+                {k: v for k, v in level.items() if k not in ("m_probability", "u_probability")}
+                for level in comp["comparison_levels"]
+            ],
+        }
+        for comp in settings("duckdb")["comparisons"]
+    ]
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class StoredModel:
-    """Trained parameters: Splink's model JSON plus a training summary."""
+    """Trained parameters: Splink's model JSON, a training summary and the fingerprint of
+    the levels they were trained for."""
 
     splink: dict[str, Any]
     summary: dict[str, Any] = field(default_factory=dict)
+    levels: str = field(default_factory=levels_fingerprint)
 
     def to_json(self) -> str:
         return json.dumps(
-            {"format": FORMAT, "splink": self.splink, "summary": self.summary},
+            {"format": FORMAT, "levels": self.levels, "splink": self.splink,
+             "summary": self.summary},
             ensure_ascii=False,
             sort_keys=True,
-        )
+        )  # fmt: skip
 
     @property
     def sha256(self) -> str:
@@ -130,45 +172,66 @@ class StoredModel:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> StoredModel:
-        """Parse and check a stored model; ModelError when it is not one of ours."""
+        """Parse and check a stored model; ModelError when it is not one of ours or was
+        trained for other comparison levels than the code's."""
         try:
             data = json.loads(text)
         except (ValueError, TypeError) as exc:
             raise ModelError(f"匹配模型无法读取（不是有效的 JSON）：{exc}") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ModelError("匹配模型格式不符，请重新训练（renkou linkage_train）。")
+        if not isinstance(data, dict):
+            raise ModelError(f"匹配模型格式不符，{_RETRAIN}。")
+        fmt = data.get("format")
+        if isinstance(fmt, str) and fmt.startswith("renkou-linkage-model/") and fmt != FORMAT:
+            since = f"：{_SINCE[fmt]}" if fmt in _SINCE else ""
+            raise ModelError(
+                f"匹配模型是用旧版比较规则训练的（{fmt}，当前为 {FORMAT}{since}），"
+                f"不能用于本次比对：{_RETRAIN}。"
+            )
+        if fmt != FORMAT:
+            raise ModelError(f"匹配模型格式不符，{_RETRAIN}。")
         splink = data.get("splink")
         if not isinstance(splink, dict) or not isinstance(splink.get("comparisons"), list):
-            raise ModelError("匹配模型缺少参数，请重新训练（renkou linkage_train）。")
-        model = cls(splink=splink, summary=dict(data.get("summary") or {}))
-        model.settings_for("duckdb")  # refuses levels that do not fit the code
+            raise ModelError(f"匹配模型缺少参数，{_RETRAIN}。")
+        levels = data.get("levels")
+        if levels != levels_fingerprint():
+            raise ModelError(
+                f"匹配模型训练时的比较规则（指纹 {str(levels)[:12]}）与当前程序的"
+                f"（{levels_fingerprint()[:12]}）不同，不能用于本次比对：{_RETRAIN}。"
+            )
+        model = cls(splink=splink, summary=dict(data.get("summary") or {}), levels=levels)
+        model.settings_for("duckdb")  # refuses parameters that do not fit the levels
         return model
 
     def settings_for(self, dialect: str) -> dict[str, Any]:
         """The code's settings for ``dialect`` with this model's parameters copied in."""
         out = settings(dialect)
         stored = {c.get("output_column_name"): c for c in self.splink["comparisons"]}
-        try:
-            for comp in out["comparisons"]:
-                levels = stored[comp["output_column_name"]]["comparison_levels"]
-                if len(levels) != len(comp["comparison_levels"]):
-                    raise KeyError(comp["output_column_name"])
-                for mine, theirs in zip(comp["comparison_levels"], levels, strict=True):
-                    if mine.get("label_for_charts") != theirs.get("label_for_charts"):
-                        raise KeyError(comp["output_column_name"])
+        for comp in out["comparisons"]:
+            name = comp["output_column_name"]
+            theirs = stored.get(name, {}).get("comparison_levels")
+            labels = [lv.get("label_for_charts") for lv in theirs or []]
+            mine = [lv.get("label_for_charts") for lv in comp["comparison_levels"]]
+            if labels != mine:
+                raise ModelError(
+                    f"匹配模型的“{name}”比较层级（{'/'.join(map(str, labels)) or '无'}）与当前"
+                    f"程序的（{'/'.join(mine)}）不符，不能用于本次比对：{_RETRAIN}。"
+                )
+            try:
+                for level, their in zip(comp["comparison_levels"], theirs or [], strict=True):
                     for p in ("m_probability", "u_probability"):
-                        if p in theirs:
-                            value = float(theirs[p])
+                        if p in their:
+                            value = float(their[p])
                             if not 0.0 <= value <= 1.0:
                                 raise ValueError(p)
-                            mine[p] = value
+                            level[p] = value
+            except (TypeError, ValueError) as exc:
+                raise ModelError(f"匹配模型的“{name}”参数无效（{exc}），{_RETRAIN}。") from exc
+        try:
             prior = float(self.splink["probability_two_random_records_match"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(
-                f"匹配模型与当前比较规则不符（{exc}），请重新训练（renkou linkage_train）。"
-            ) from exc
+            raise ModelError(f"匹配模型缺少先验概率（{exc}），{_RETRAIN}。") from exc
         if not 0.0 < prior < 1.0:
-            raise ModelError("匹配模型的先验概率无效，请重新训练（renkou linkage_train）。")
+            raise ModelError(f"匹配模型的先验概率无效，{_RETRAIN}。")
         out["probability_two_random_records_match"] = prior
         return out
 
@@ -185,16 +248,22 @@ def _levels() -> dict[str, list[Any]]:
     def null(sql: str) -> Any:
         return custom(sql, "null").configure(is_null_level=True)
 
-    return {
-        "id": [
-            null("id_l IS NULL OR id_r IS NULL"),
-            custom("id_l = id_r", "exact"),
+    def number(col: str, start: Sequence[tuple[float, float]] = ()) -> list[Any]:
+        """Levels of a number that knows its check digit (``id``, ``mother``)."""
+        levels = [
+            custom(f"{col}_l = {col}_r", "exact"),
             custom(
-                "NOT (id_ok_l AND id_ok_r) AND levenshtein(id_l, id_r) <= 2",
+                f"NOT ({col}_ok_l AND {col}_ok_r) AND levenshtein({col}_l, {col}_r) <= 2",
                 "repairable",
             ),
             cll.ElseLevel().configure(label_for_charts="different"),
-        ],
+        ]
+        for level, (m, u) in zip(levels, start, strict=False):
+            level.configure(m_probability=m, u_probability=u)
+        return [null(f"{col}_l IS NULL OR {col}_r IS NULL"), *levels]
+
+    return {
+        "id": number("id"),
         "name": [
             null("name_l IS NULL OR name_r IS NULL"),
             cll.ExactMatchLevel("name", term_frequency_adjustments=True).configure(
@@ -231,12 +300,15 @@ def _levels() -> dict[str, list[Any]]:
         "place": [
             null(
                 "(place_l IS NULL OR place_r IS NULL) AND "
+                "(township_l IS NULL OR township_r IS NULL) AND "
                 "(household_l IS NULL OR household_r IS NULL)"
             ),
             custom("household_l = household_r", "household"),
             custom("place_l = place_r", "village"),
+            custom("township_l = township_r", "township"),
             cll.ElseLevel().configure(label_for_charts="different"),
         ],
+        "mother": number("mother", _MOTHER_START),
     }
 
 
@@ -282,7 +354,9 @@ _FRAME_SQL: Final = f"""
            CAST(year(dob) AS BIGINT) AS dob_year,
            CAST(dob - DATE '1970-01-01' AS BIGINT) AS dob_days,
            strftime(dob, '%m-%d') AS dob_md, nullif(place, '') AS place,
-           nullif(trim(household), '') AS household, strftime(dob, '%Y-%m-%d') AS dob_fz
+           nullif(trim(household), '') AS household, strftime(dob, '%Y-%m-%d') AS dob_fz,
+           nullif(township, '') AS township, nullif(mother_id, '') AS mother,
+           {_check_sql("mother_id")} AS mother_ok
     FROM reg ORDER BY rid
 """
 
@@ -302,26 +376,73 @@ def register_frame(register: Register, con: duckdb.DuckDBPyConnection) -> pa.Tab
     return _frame(register.table, con)
 
 
-def _places(register: Register) -> list[str]:
-    return [p for p in register.table["place"].unique().to_pylist() if p]
+def address_labels(register: Register) -> pa.Table:
+    """What a feed address may name, from the register: each village label with its
+    township (``label``, ``township``) and each township name alone (``label`` null)."""
+    t = register.table.select(["place", "township"])
+    villages = t.filter(pc.not_equal(t["place"], "")).group_by(["place", "township"]).aggregate([])
+    towns = pc.unique(t["township"].combine_chunks())
+    towns = towns.filter(pc.not_equal(towns, ""))
+    return pa.table(
+        {
+            "label": pa.concat_arrays(
+                [villages["place"].combine_chunks(), pa.nulls(len(towns), pa.string())]
+            ),
+            "township": pa.concat_arrays([villages["township"].combine_chunks(), towns]),
+        }
+    )
+
+
+_FEED_SQL: Final = """
+    WITH vhit AS (
+        SELECT r.unique_id, min(l.label) AS label, min(nullif(l.township, '')) AS township,
+               count(*) AS n
+        FROM raw r JOIN labels l ON l.label IS NOT NULL AND contains(r.address, l.label)
+        GROUP BY r.unique_id
+    ), thit AS (
+        SELECT r.unique_id, min(l.township) AS township, count(*) AS n
+        FROM raw r JOIN labels l ON l.label IS NULL AND contains(r.address, l.township)
+        GROUP BY r.unique_id
+    )
+    SELECT r.unique_id, r.id, r.id_ok, r.name, r.key, r.sex,
+           strftime(r.dob, '%Y-%m-%d') AS dob, CAST(year(r.dob) AS BIGINT) AS dob_year,
+           CAST(r.dob - DATE '1970-01-01' AS BIGINT) AS dob_days,
+           strftime(r.dob, '%m-%d') AS dob_md,
+           CASE WHEN v.n = 1 THEN v.label END AS place, r.household,
+           CASE WHEN r.key IS NULL OR contains(r.key, '*')
+                THEN strftime(r.dob, '%Y-%m-%d') END AS dob_fz,
+           CASE WHEN v.n = 1 THEN v.township WHEN t.n = 1 THEN t.township END AS township,
+           r.mother, r.mother_ok
+    FROM raw r LEFT JOIN vhit v USING (unique_id) LEFT JOIN thit t USING (unique_id)
+    ORDER BY r.unique_id
+"""
+
+
+def _usable(status: str, number: str) -> bool:
+    return status in ("valid", "bad_check") and bool(number)
 
 
 def feed_frame(
     subjects: Sequence[tuple[Subjects, int]],
-    places: Sequence[str],
+    places: pa.Table,
     con: duckdb.DuckDBPyConnection,
 ) -> pa.Table:
     """Feed subjects (``(subjects, index)``; ``unique_id`` = position in the sequence) in the
-    model's columns. The feed's village is the one register place label its address
-    contains (none when no label or more than one fits)."""
+    model's columns. ``places`` is ``address_labels(register)``: the feed's village is the one
+    register village label its address contains (none when no label or more than one
+    fits), its township that village's, or else the one township name the address
+    contains."""
     ids: list[str | None] = []
     ok: list[bool] = []
+    mothers: list[str | None] = []
+    mother_ok: list[bool] = []
     dobs: list[Any] = []
     cols: dict[str, list[Any]] = {k: [] for k in ("name", "key", "sex", "household", "address")}
     for s, i in subjects:
-        usable = s.id_status[i] in ("valid", "bad_check") and bool(s.id18[i])
-        ids.append(s.id18[i] if usable else None)
+        ids.append(s.id18[i] if _usable(s.id_status[i], s.id18[i]) else None)
         ok.append(s.id_status[i] == "valid")
+        mothers.append(s.mother_id18[i] if _usable(s.mother_status[i], s.mother_id18[i]) else None)
+        mother_ok.append(s.mother_status[i] == "valid")
         dobs.append(s.dob[i])
         cols["name"].append(s.simple[i] or None)
         cols["key"].append(s.key[i] or None)
@@ -333,36 +454,17 @@ def feed_frame(
             "unique_id": pa.array(range(len(subjects)), pa.int64()),
             "id": pa.array(ids, pa.string()),
             "id_ok": pa.array(ok, pa.bool_()),
+            "mother": pa.array(mothers, pa.string()),
+            "mother_ok": pa.array(mother_ok, pa.bool_()),
             "dob": pa.array(dobs, pa.date32()),
             **{k: pa.array(v, pa.string()) for k, v in cols.items()},
         }
     )
-    labels = pa.table({"label": pa.array(sorted({p for p in places if p}), pa.string())})
     cur = con.cursor()
     try:
         cur.register("raw", raw)
-        cur.register("labels", labels)
-        return (
-            cur.sql(
-                """
-            WITH hit AS (
-                SELECT r.unique_id, min(l.label) AS label, count(*) AS n
-                FROM raw r JOIN labels l ON contains(r.address, l.label)
-                GROUP BY r.unique_id
-            )
-            SELECT r.unique_id, r.id, r.id_ok, r.name, r.key, r.sex,
-                   strftime(r.dob, '%Y-%m-%d') AS dob, CAST(year(r.dob) AS BIGINT) AS dob_year,
-                   CAST(r.dob - DATE '1970-01-01' AS BIGINT) AS dob_days,
-                   strftime(r.dob, '%m-%d') AS dob_md,
-                   CASE WHEN h.n = 1 THEN h.label END AS place, r.household,
-                   CASE WHEN r.key IS NULL OR contains(r.key, '*')
-                        THEN strftime(r.dob, '%Y-%m-%d') END AS dob_fz
-            FROM raw r LEFT JOIN hit h USING (unique_id) ORDER BY r.unique_id
-            """
-            )
-            .to_arrow_table()
-            .cast(FRAME_SCHEMA)
-        )
+        cur.register("labels", places)
+        return cur.sql(_FEED_SQL).to_arrow_table().cast(FRAME_SCHEMA)
     finally:
         cur.close()
 
@@ -523,7 +625,7 @@ def train(
     con = duckdb.connect()
     try:
         reg = register_frame(register, con)
-        feed = feed_frame(subjects, _places(register), con)
+        feed = feed_frame(subjects, address_labels(register), con)
         tfs = {c: _tf(register, c, con) for c in ("name", "key")}
     finally:
         con.close()
@@ -582,6 +684,11 @@ def _unmatched_valid_number(row: dict[str, Any]) -> bool:
     return bool(feed_ok) and reg_id is None
 
 
+def _two_valid_numbers(row: dict[str, Any], col: str) -> bool:
+    """Both sides carry a valid number in ``col`` and they differ."""
+    return bool(row[f"{col}_ok_l"] and row[f"{col}_ok_r"] and row[f"{col}_l"] != row[f"{col}_r"])
+
+
 def score(
     register: Register,
     subjects: Sequence[tuple[Subjects, int]],
@@ -593,14 +700,14 @@ def score(
     """Score the subjects against the register; the best candidate of each subject at or
     above the review threshold. A subject whose runner-up also reaches the review threshold
     is never linked automatically (it goes to review); two valid, different numbers never
-    link."""
+    link, nor do two persons whose mothers have valid, different numbers."""
     backend = backend or Backend()
     if not subjects or len(register) == 0:
         return []
     settings_dict = model.settings_for(backend.name)
     con = duckdb.connect()
     try:
-        feed = feed_frame(subjects, _places(register), con)
+        feed = feed_frame(subjects, address_labels(register), con)
         tfs = {c: _tf(register, c, con) for c in ("name", "key")}
         small = _reduce(register, feed, con)
     finally:
@@ -613,7 +720,8 @@ def score(
     predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
     columns = [
         "source_dataset_l", "unique_id_l", "unique_id_r", "match_probability",
-        "id_ok_l", "id_ok_r", "id_l", "id_r", *(f"gamma_{n}" for n in LEVELS),
+        "id_ok_l", "id_ok_r", "id_l", "id_r", "mother_ok_l", "mother_ok_r", "mother_l",
+        "mother_r", *(f"gamma_{n}" for n in LEVELS),
     ]  # fmt: skip
     rows = backend.records(predictions, columns)
     backend.close(linker)
@@ -622,7 +730,7 @@ def score(
         feed_left = r["source_dataset_l"] == feed_name
         sid = int(r["unique_id_l"] if feed_left else r["unique_id_r"])
         rid = int(r["unique_id_r"] if feed_left else r["unique_id_l"])
-        if r["id_ok_l"] and r["id_ok_r"] and r["id_l"] != r["id_r"]:
+        if _two_valid_numbers(r, "id") or _two_valid_numbers(r, "mother"):
             continue  # two valid numbers that differ: two people (DOMAIN.md §2)
         r["_feed_left"] = feed_left
         best.setdefault(sid, []).append((float(r["match_probability"]), rid, r))

@@ -4,6 +4,10 @@ A police, pupil or birth certificate row has one subject (for a certificate, the
 mother); a marriage row has two (男方 and 女方). Police 出生 rows are about a newborn
 who is not in the register yet: their subject is flagged ``newborn`` and linked to
 the mother through the household, never through the baby's own number.
+
+``mother_status``/``mother_id18`` describe the number of the subject's own mother where
+the row carries one (tables.FEED_OPTIONAL: a police or pupil file with 母亲身份证号);
+a birth certificate's mother's number is its subject's own number, not this.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Final, Literal, TypeVar
 
 from renkou.linkage import idnumber
 from renkou.linkage.normalize import name_key, parse_date, simplified
-from renkou.linkage.tables import Feed
+from renkou.linkage.tables import MOTHER_ID, Feed
 
 __all__ = ["IdStatus", "Subjects", "classify_id", "subjects_of"]
 
@@ -63,6 +67,8 @@ class Subjects:
     household: list[str]
     relation: list[str]
     newborn: list[bool]
+    mother_status: list[IdStatus]
+    mother_id18: list[str]
 
     def __len__(self) -> int:
         return len(self.row)
@@ -82,12 +88,20 @@ def _strip(values: list[str]) -> list[str]:
     return [v.strip() for v in values]
 
 
+def _mother(feed: Feed, n: int) -> list[str]:
+    """The subject's mother's number per row ("" when the file has no such column)."""
+    if feed.kind == "birth_cert" or MOTHER_ID not in feed.table.column_names:
+        return [""] * n
+    return _column(feed, MOTHER_ID)
+
+
 def _build(
     rows: list[int], sides: list[str], *, name: list[str], raw_id: list[str], dob: list[str],
     sex: list[str], address: list[str], event_dob: list[str], household: list[str],
-    relation: list[str], newborn: list[bool],
+    relation: list[str], newborn: list[bool], mother: list[str],
 ) -> Subjects:  # fmt: skip
     ids = _mapped(raw_id, classify_id)
+    mothers = _mapped(mother, classify_id)
     names = _mapped(name, lambda v: (simplified(v), name_key(v)))
     dates = _mapped(dob + event_dob, lambda v: parse_date(v) if v else None)
     n = len(rows)
@@ -106,6 +120,8 @@ def _build(
         household=_strip(household),
         relation=_strip(relation),
         newborn=newborn,
+        mother_status=[x[0] for x in mothers],
+        mother_id18=[x[1] for x in mothers],
     )
 
 
@@ -124,13 +140,14 @@ def subjects_of(feed: Feed) -> Subjects:
             dob=dob, sex=_column(feed, "性别"), address=_column(feed, "户籍地址"),
             event_dob=[d if b else "" for d, b in zip(dob, born, strict=True)],
             household=_column(feed, "户号"), relation=_column(feed, "与户主关系"), newborn=born,
+            mother=_mother(feed, n),
         )  # fmt: skip
     if feed.kind == "birth_cert":
         return _build(
             rows, ["mother"] * n, name=_column(feed, "母亲姓名"),
             raw_id=_column(feed, "母亲身份证号"), dob=blank, sex=["女"] * n,
             address=_column(feed, "母亲户籍地"), event_dob=_column(feed, "出生日期"),
-            household=blank, relation=blank, newborn=[False] * n,
+            household=blank, relation=blank, newborn=[False] * n, mother=blank,
         )  # fmt: skip
     if feed.kind == "marriage":
         cols: dict[str, list[str]] = {k: [] for k in ("name", "id", "dob", "sex", "address")}
@@ -152,10 +169,11 @@ def subjects_of(feed: Feed) -> Subjects:
         return _build(
             [r for r in rows for _ in (0, 1)], sides, name=cols["name"], raw_id=cols["id"],
             dob=cols["dob"], sex=cols["sex"], address=cols["address"], event_dob=[""] * m,
-            household=[""] * m, relation=[""] * m, newborn=[False] * m,
+            household=[""] * m, relation=[""] * m, newborn=[False] * m, mother=[""] * m,
         )  # fmt: skip
     return _build(
         rows, ["self"] * n, name=_column(feed, "学生姓名"), raw_id=_column(feed, "身份证号"),
         dob=_column(feed, "出生日期"), sex=_column(feed, "性别"), address=_column(feed, "家庭住址"),
         event_dob=blank, household=blank, relation=blank, newborn=[False] * n,
+        mother=_mother(feed, n),
     )  # fmt: skip

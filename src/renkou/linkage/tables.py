@@ -2,11 +2,17 @@
 
 Every column is read as text (identity numbers must never become numbers); the
 register gets the derived matching columns once (normalised number, birth date,
-name pinyin key, the place label of its hukou village).
+name pinyin key, the place label of its hukou village and the name of that village's
+township, the normalised number of the person's mother).
+
+Optional columns (``REGISTER_OPTIONAL``, ``FEED_OPTIONAL``) are read when a file has
+them and are blank otherwise: the mother's number (母亲身份证号) of a register person or
+of a feed row's subject.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -17,12 +23,24 @@ import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
 from renkou.linkage.normalize import name_key, simplified
 
-__all__ = ["FEED_COLUMNS", "REGISTER_COLUMNS", "Feed", "LinkageInputError", "Register"]
+__all__ = [
+    "FEED_COLUMNS",
+    "FEED_OPTIONAL",
+    "MOTHER_ID",
+    "REGISTER_COLUMNS",
+    "REGISTER_OPTIONAL",
+    "Feed",
+    "LinkageInputError",
+    "Places",
+    "Register",
+]
 
 REGISTER_COLUMNS: Final = (
     "个案编号", "姓名", "性别", "公民身份号码", "出生日期", "户籍地区划代码", "户编号",
     "与户主关系", "配偶身份证号",
 )  # fmt: skip
+MOTHER_ID: Final = "母亲身份证号"
+REGISTER_OPTIONAL: Final = (MOTHER_ID,)
 FEED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "police": (
         "姓名", "性别", "公民身份号码", "出生日期", "户籍地址", "户号", "与户主关系", "变动类型",
@@ -33,6 +51,12 @@ FEED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "女方姓名", "女方身份证号", "女方出生日期", "女方户籍地",
     ),
     "pupil": ("学生姓名", "性别", "身份证号", "出生日期", "家庭住址"),
+}  # fmt: skip
+# The number of the subject's own mother, where a kind's file may carry it. Not on a
+# birth certificate: its 母亲身份证号 is the subject's own number (the subject is the
+# mother), not her mother's.
+FEED_OPTIONAL: Final[dict[str, tuple[str, ...]]] = {
+    "police": (MOTHER_ID,), "birth_cert": (), "marriage": (), "pupil": (MOTHER_ID,),
 }  # fmt: skip
 
 
@@ -80,17 +104,48 @@ def _dates(column: pa.ChunkedArray) -> pa.Array:
     return pc.cast(ts, pa.date32())
 
 
-def _place_labels(orgunits: Path | None) -> dict[str, str]:
-    """Village code → "镇名村名", the part of an address that names the village."""
+@dataclass(frozen=True)
+class Places:
+    """What an address can name, per village code: the village ("镇名村名") and its
+    township ("镇名"), both from the org-unit tree (the village's parent)."""
+
+    village: dict[str, str]
+    township: dict[str, str]
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, str, str]]) -> Places:
+        """From (village code, village name, township name) triples."""
+        village: dict[str, str] = {}
+        township: dict[str, str] = {}
+        for code, name, parent in rows:
+            village[code] = (parent or "") + name
+            if parent:
+                township[code] = parent
+        return cls(village, township)
+
+
+def _place_labels(orgunits: Path | None) -> Places:
+    """The villages of orgunits.csv and their townships (empty without the file)."""
     if orgunits is None or not Path(orgunits).is_file():
-        return {}
+        return Places({}, {})
     rows = _read_text_csv(Path(orgunits), ("区划代码", "名称", "上级代码"), "区划").to_pylist()
     names = {r["区划代码"]: r["名称"] for r in rows}
-    return {
-        r["区划代码"]: names.get(r["上级代码"], "") + r["名称"]
+    return Places.of(
+        (r["区划代码"], r["名称"], names.get(r["上级代码"], ""))
         for r in rows
         if r.get("层级") == "village"
-    }
+    )
+
+
+def _optional(table: pa.Table, name: str) -> pa.ChunkedArray:
+    """An optional text column, blank when the table has none."""
+    if name in table.column_names:
+        return table[name]
+    return pa.chunked_array([pa.array([""] * table.num_rows, pa.string())])
+
+
+def _number(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.utf8_upper(pc.utf8_trim_whitespace(column))
 
 
 @dataclass(frozen=True)
@@ -98,7 +153,9 @@ class Register:
     """The standing register, with matching columns.
 
     ``table`` columns: rid (row index), case_id, name, simple, key, sex, id, dob,
-    village, household, relation, spouse_id, place (village label, "" when unknown).
+    village, household, relation, spouse_id, mother_id (the mother's number, "" when
+    unknown), place (village label, "" when unknown), township (the village's township
+    name, "" when unknown).
     """
 
     table: pa.Table
@@ -114,11 +171,10 @@ class Register:
         return cls.from_arrow(table, places=_place_labels(orgunits))
 
     @classmethod
-    def from_arrow(cls, table: pa.Table, *, places: dict[str, str] | None = None) -> Register:
+    def from_arrow(cls, table: pa.Table, *, places: Places | None = None) -> Register:
         """Build from an Arrow table with the export's Chinese column names."""
         table = _check_columns(table, REGISTER_COLUMNS, "户籍底册")
-        places = places or {}
-        ids = pc.utf8_upper(pc.utf8_trim_whitespace(table["公民身份号码"]))
+        places = places or Places({}, {})
         village = table["户籍地区划代码"]
         out = pa.table(
             {
@@ -128,16 +184,18 @@ class Register:
                 "simple": _mapped(table["姓名"], simplified),
                 "key": _mapped(table["姓名"], name_key),
                 "sex": table["性别"],
-                "id": ids,
+                "id": _number(table["公民身份号码"]),
                 "dob": _dates(table["出生日期"]),
                 "village": village,
                 "household": table["户编号"],
                 "relation": table["与户主关系"],
-                "spouse_id": pc.utf8_upper(pc.utf8_trim_whitespace(table["配偶身份证号"])),
-                "place": _mapped(village, lambda c: places.get(c, "")),
+                "spouse_id": _number(table["配偶身份证号"]),
+                "mother_id": _number(_optional(table, MOTHER_ID)),
+                "place": _mapped(village, lambda c: places.village.get(c, "")),
+                "township": _mapped(village, lambda c: places.township.get(c, "")),
             }
         )
-        return cls(table=out, has_places=bool(places))
+        return cls(table=out, has_places=bool(places.village))
 
     def __len__(self) -> int:
         return int(self.table.num_rows)

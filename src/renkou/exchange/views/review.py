@@ -41,7 +41,8 @@ _LEVELS: Final = {
     "pinyin": gettext_lazy("拼音相同"), "pinyin_close": gettext_lazy("拼音相近"),
     "swapped": gettext_lazy("月日颠倒"), "day": gettext_lazy("相差一天"),
     "year": gettext_lazy("相差一年"), "household": gettext_lazy("同户"),
-    "village": gettext_lazy("同村"), "different": gettext_lazy("不一致"),
+    "village": gettext_lazy("同村"), "township": gettext_lazy("同乡镇（不同村）"),
+    "different": gettext_lazy("不一致"),
     "missing": gettext_lazy("缺失"), "n/a": gettext_lazy("无从比较"),
     "": gettext_lazy("无从比较"),
 }  # fmt: skip
