@@ -138,7 +138,7 @@ def _normalised(texts: list[str], normaliser: Callable[[str], str], slow: bytear
             continue
         value = results[text]
         if value is None:
-            slow[i] = 1
+            slow[i] = slow[i] or 1
             out.append(text)
         else:
             out.append(value)
@@ -153,12 +153,12 @@ def _dates(column: list[Any] | None, n: int, today: dt.date, slow: bytearray) ->
     for i, value in enumerate(column):
         if isinstance(value, dt.date):
             if value > today:
-                slow[i] = 1
+                slow[i] = slow[i] or 1
             out.append(value)
         elif not value:
             out.append(None)
         else:
-            slow[i] = 1  # text in a date column: parsed row-wise
+            slow[i] = slow[i] or 1  # text in a date column: parsed row-wise
             out.append(None)
     return out
 
