@@ -232,32 +232,35 @@ class _SheetColumns:
         return numbers, raw
 
     def _kept_arrays(self, chunk: Chunk) -> tuple[list[int], list[list[Any]]]:
+        # Only Arrow-made arrays and compute: converting a Python value into Arrow would
+        # import pandas (a second or two, once per process).
         arrays = chunk.arrays
         assert arrays is not None
         blank = None
         hint = None
         for array in arrays:
-            empty = pc.equal(array, "")
+            empty = pc.invert(pc.cast(pc.binary_length(array), pa.bool_()))
             blank = empty if blank is None else pc.and_(blank, empty)
-            found = pc.match_substring_regex(array, _TOTAL_HINT)
+            found = pc.match_substring_regex(array, pattern=_TOTAL_HINT)
             hint = found if hint is None else pc.or_(hint, found)
         keep = pc.invert(blank)
-        candidates = pc.indices_nonzero(pc.and_(keep, hint)).to_pylist()
-        if candidates:
-            mask = keep.to_pylist()
-            for i in candidates:
-                if is_total([a[i].as_py() for a in arrays]):
-                    mask[i] = False
-                    self.table.notices.append(Notice(self.sheet.name, chunk.first + i, TOTAL_ROW))
-            keep = pa.array(mask, type=pa.bool_())
         positions = pc.indices_nonzero(keep).to_pylist()
-        numbers = [chunk.first + i for i in positions]
+        totals = set()
+        for i in pc.indices_nonzero(pc.and_(keep, hint)).to_pylist():
+            if is_total([a[i].as_py() for a in arrays]):
+                totals.add(i)
+                self.table.notices.append(Notice(self.sheet.name, chunk.first + i, TOTAL_ROW))
         width = len(arrays)
-        raw = [
-            arrays[col].filter(keep).to_pylist() if col < width else [""] * len(numbers)
-            for col, *_ in self.plan
-        ]
-        return numbers, raw
+        plan = [col for col, *_ in self.plan]
+        if totals:
+            positions = [i for i in positions if i not in totals]
+            listed = [arrays[col].to_pylist() if col < width else None for col in plan]
+            raw = [[c[i] for i in positions] if c is not None else [""] * len(positions)
+                   for c in listed]  # fmt: skip
+        else:
+            kept = arrays if len(positions) == chunk.count else [a.filter(keep) for a in arrays]
+            raw = [kept[col].to_pylist() if col < width else [""] * len(positions) for col in plan]
+        return [chunk.first + i for i in positions], raw
 
     def _clean(self, numbers: list[int], raw: list[list[Any]]) -> ColumnBatch:
         name_of_sheet = self.sheet.name
