@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from renkou.core import crypto
 from renkou.core.intake import check_file, read_table
+from renkou.core.intake import spool
 from renkou.core.intake.columns import ColumnBatch, read_columns
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.feeds.base import FEED_ID_CONTEXT
@@ -137,9 +138,10 @@ def _result(result: Any) -> tuple[Any, ...]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", KINDS)
 def test_import_writes_the_same_rows_both_ways(
-    cast: Any, tmp_path: Path, settings: Any, kind: str
+    cast: Any, tmp_path: Path, settings: Any, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.DATA_DIR = tmp_path / "data"
+    monkeypatch.setattr(spool, "SPOOL_ROWS", 7)  # rows to write go through the spool file
     body = _mixed(kind)
     first = write_csv(tmp_path / "a.csv", kind, body)
     # A corrected file: some rows changed, some gone, one new.

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 _CHUNK = 5000
 
@@ -127,3 +128,24 @@ class FastInsert:
             with raw.copy(self.copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
+
+    def insert_batches(self, batches: Iterable[Sequence[Sequence[Any]]]) -> int:
+        """Insert a stream of batches (read from a spool, say): on PostgreSQL one COPY
+        whose data a writer thread sends while the next rows are formatted, so the
+        server's work overlaps this process's; on SQLite one ``executemany`` a batch."""
+        constants = self.constants
+        count = 0
+        if connection.vendor != "postgresql":
+            for rows in batches:
+                self.insert(rows)
+                count += len(rows)
+            return count
+        with connection.cursor() as wrapper:
+            raw = wrapper.cursor
+            writer = QueuedLibpqWriter(raw)
+            with raw.copy(self.copy_sql, writer=writer) as copy:
+                for rows in batches:
+                    for row in rows:
+                        copy.write_row(tuple(row) + constants)
+                    count += len(rows)
+        return count

@@ -105,9 +105,10 @@ def fast_ids(numbers: list[str], today: dt.date) -> list[bool]:
     return ok
 
 
-def _texts(column: list[Any]) -> list[str]:
-    """``Row.text`` of each value: dates as ISO text (once per distinct date)."""
-    if all(type(v) is str for v in column):
+def _texts(column: list[Any], kind: str) -> list[str]:
+    """``Row.text`` of each value: dates as ISO text (once per distinct date); the intake
+    gives text for every column kind but "date"."""
+    if kind != "date":
         return column
     iso: dict[dt.date, str] = {}
     out = []
@@ -221,7 +222,7 @@ def _check(kind: FeedKind, batch: ColumnBatch, today: dt.date) -> _Checked:
     texts: dict[str, list[str]] = {}
     for column in kind.spec.columns:
         raw = batch.values.get(column.field)
-        values = blank if raw is None else _texts(raw)
+        values = blank if raw is None else _texts(raw, column.kind)
         normaliser = kind.normalisers.get(column.field)
         if normaliser is not None:
             values = _normalised(values, normaliser, slow)
