@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
-from renkou.core.db import FastInsert, db_date, refresh_planner_stats
+from renkou.core.db import FastInsert, refresh_planner_stats
 from renkou.core.intake import (
     IntakeError,
     IntakeResult,
@@ -176,18 +176,17 @@ def _current(kind: str, month: dt.date, unit: OrgUnit | None) -> dict[str, tuple
 
 
 def _row_values() -> Callable[[str, Staged], tuple[Any, ...]]:
-    """Staged values → FeedRow values after the batch (``WRITTEN``), prepared as the
-    model's fields prepare them: dates as ISO text on SQLite, ``extra`` as JSON text."""
+    """Staged values → FeedRow values after the batch (``WRITTEN``), as plain values for
+    the spool: dates as ISO text (what SQLite stores; PostgreSQL's COPY reads them),
+    ``extra`` as the JSON text Django's JSONField writes."""
     births, events = STAGED_FIELDS.index("birth_date"), STAGED_FIELDS.index("event_date")
-    iso = db_date(dt.date.min) != dt.date.min  # the backend stores dates as text
 
     def prepare(key: str, staged: Staged) -> tuple[Any, ...]:
         values = list(staged.values)
         values[-1] = extra_json(values[-1])
-        if iso:
-            born, event = values[births], values[events]
-            values[births] = born.isoformat() if born is not None else None
-            values[events] = event.isoformat() if event is not None else None
+        born, event = values[births], values[events]
+        values[births] = born.isoformat() if born is not None else None
+        values[events] = event.isoformat() if event is not None else None
         return (key, *values)
 
     return prepare

@@ -3,13 +3,17 @@
 An importer reads and checks the whole file before it writes anything (the file is
 refused whole when a row is in error; progress is reported as it reads, outside the
 write transaction). The rows it will write wait here: in memory up to ``limit`` rows,
-then pickled in batches to an unlinked temporary file under the data directory (where
+then written in batches to an unlinked temporary file under the data directory (where
 the uploaded file itself is stored), and are read back batch by batch.
+
+Rows hold plain values only — text, numbers, booleans, bytes, None — as a database
+driver takes them (dates as ISO text): they are serialised with ``marshal``, several
+times faster than pickle for such rows, and read back by the same process.
 """
 
 from __future__ import annotations
 
-import pickle
+import marshal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,7 +51,7 @@ class RowSpool:
             folder.mkdir(parents=True, exist_ok=True)
             self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by close()
         for rows in self._memory:
-            pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            marshal.dump(rows, self._file)
             self._spilled += 1
         self._memory, self._held = [], 0
 
@@ -57,7 +61,7 @@ class RowSpool:
             self._file.flush()
             self._file.seek(0)
             for _ in range(self._spilled):
-                yield pickle.load(self._file)  # noqa: S301 - our own temporary file
+                yield marshal.load(self._file)  # noqa: S302 - our own temporary file
         yield from self._memory
 
     def close(self) -> None:

@@ -314,12 +314,15 @@ def _fill_fast(
         outcomes[i] = Staged(values, key, source[:64], numbers[i], batch.sheet)
 
 
-class ExtraJson(str):
+class ExtraJson:
     """``extra`` already written as ``json.dumps`` writes it (fast path)."""
 
-    __slots__ = ()
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 def extra_json(extra: dict[str, str] | ExtraJson) -> str:
     """``extra`` as Django's JSONField writes it (``json.dumps``)."""
-    return extra if isinstance(extra, ExtraJson) else json.dumps(extra)
+    return extra.text if isinstance(extra, ExtraJson) else json.dumps(extra)
