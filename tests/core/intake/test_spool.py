@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from renkou.core.intake.spool import RowSpool
 
 
 def test_batches_come_back_in_order_across_the_spill(tmp_path: Path) -> None:
-    batches = [[(i, f"行{i}", dt.date(2026, 1, 1 + i % 28), b"\x00" * i, None)] * (i % 3 + 1)
+    batches = [[(i, f"行{i}", f"2026-01-{1 + i % 28:02d}", b"\x00" * i, None, i % 2 == 0)] * (i % 3 + 1)
                for i in range(20)]  # fmt: skip
     with RowSpool(limit=4, directory=tmp_path) as spool:
         for rows in batches:
