@@ -22,7 +22,9 @@ def test_bench_import_on_tiny_files(tmp_path: Path) -> None:
     )
     command = [sys.executable, "-m", "renkou", "bench", "import", "--rows", "300", "--repeat",
                "1", "--data", str(tmp_path / "files"), "--json"]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["database"] == "sqlite"

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from renkou.core import crypto
-from renkou.core.intake import check_file, read_table
-from renkou.core.intake import spool
+from renkou.core.intake import check_file, read_table, spool
 from renkou.core.intake.columns import ColumnBatch, read_columns
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.feeds.base import FEED_ID_CONTEXT

@@ -110,8 +110,9 @@ def _raw_rows(path: Path) -> tuple[int, Any]:
 def _raw_stage(path: Path) -> dict[str, Any]:
     from django.db import connection, transaction
 
+    rows: Any = None  # PostgreSQL and a CSV: the server parses the file itself
     if connection.vendor == "postgresql" and path.suffix == ".csv":
-        width, rows = len(_header(path)), None  # the server parses the file itself
+        width = len(_header(path))
     else:
         width, rows = _raw_rows(path)
     columns = ", ".join(f"c{i} text" for i in range(width))
@@ -176,9 +177,12 @@ def main(argv: list[str] | None = None) -> None:
 
     before = _status_kib("VmRSS")
     started = time.perf_counter()
-    step = {"renkou": _renkou, "raw_read": lambda _k, p: _raw_read(p)}
-    step["raw_stage"] = lambda _k, p: _raw_stage(p)
-    out = step[args.what](args.kind, args.file)
+    if args.what == "renkou":
+        out = _renkou(args.kind, args.file)
+    elif args.what == "raw_read":
+        out = _raw_read(args.file)
+    else:
+        out = _raw_stage(args.file)
     wall = time.perf_counter() - started
     out.update(
         what=args.what,

@@ -122,7 +122,7 @@ def _scratch(database_url: str | None, work: Path) -> str:
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:
-    return round(statistics.median(r[key] for r in runs), 3)
+    return round(float(statistics.median(float(r[key]) for r in runs)), 3)
 
 
 def _summary(kind: str, fmt: str, runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:

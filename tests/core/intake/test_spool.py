@@ -8,8 +8,10 @@ from renkou.core.intake.spool import RowSpool
 
 
 def test_batches_come_back_in_order_across_the_spill(tmp_path: Path) -> None:
-    batches = [[(i, f"行{i}", f"2026-01-{1 + i % 28:02d}", b"\x00" * i, None, i % 2 == 0)] * (i % 3 + 1)
-               for i in range(20)]  # fmt: skip
+    batches = [
+        [(i, f"行{i}", f"2026-01-{1 + i % 28:02d}", b"\x00" * i, None, i % 2 == 0)] * (i % 3 + 1)
+        for i in range(20)
+    ]
     with RowSpool(limit=4, directory=tmp_path) as spool:
         for rows in batches:
             spool.add(rows)

@@ -91,7 +91,7 @@ def _clean_folded(raw: list[Any], kind: ColumnKind) -> list[Value]:
     others = {s for s in stripped if not s.isascii()}
     folded = {s: clean_cell(s, kind, date1904=False) for s in others}
     if not folded:
-        return stripped  # type: ignore[return-value]
+        return stripped
     get = folded.get
     return [get(s, s) for s in stripped]
 
@@ -116,8 +116,8 @@ def _clean_each(
         keys.append(key)
     out: list[Value] = []
     failed: dict[int, str] = {}
-    for i, key in enumerate(keys):
-        result = loose[i] if key is None else results[key]
+    for i, found in enumerate(keys):
+        result = loose[i] if found is None else results[found]
         if isinstance(result, CellError):
             failed[i] = str(result)
             out.append("")

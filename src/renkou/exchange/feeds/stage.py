@@ -25,7 +25,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from json.encoder import encode_basestring_ascii as json_string  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii as json_string
 from typing import Any, Final
 
 import numpy as np
@@ -132,7 +132,7 @@ def _normalised(texts: list[str], normaliser: Callable[[str], str], slow: bytear
                 results[text] = normaliser(text)
             except CellError:
                 results[text] = None
-    out = []
+    out: list[str] = []
     for i, text in enumerate(texts):
         if not text:
             out.append(text)
