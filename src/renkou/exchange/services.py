@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -49,7 +48,6 @@ from renkou.exchange.feeds.stage import (
     CONTENT_HASH,
     STAGED_FIELDS,
     Staged,
-    extra_json,
     normalise_batch,
 )
 from renkou.exchange.models import FeedBatch, FeedRow
@@ -129,7 +127,6 @@ def _read(
     seen_sources: dict[str, int] = {}
     seen_keys: dict[str, int] = {}
     header = feed.header(feed.source_key) if feed.source_key else ""
-    prepare = _row_values()
     for batch in batches:
         pending: list[tuple[str, Staged]] = []
         for outcome in normalise_batch(feed, batch, today, columnar=columnar):
@@ -157,7 +154,7 @@ def _read(
                 continue
             pending.append((natural_key, outcome))
         if spool is not None and pending and (accept_valid or not errors):
-            spool.add([prepare(key, staged) for key, staged in pending])
+            spool.add([(key, *staged.values) for key, staged in pending])
     if not errors:
         run.withdrawn = sorted(pk for pk, _ in current.values())
     return run
@@ -173,23 +170,6 @@ def _current(kind: str, month: dt.date, unit: OrgUnit | None) -> dict[str, tuple
         withdrawn=False,
     ).values_list("id", "natural_key", "content_hash")  # fmt: skip
     return {key: (pk, digest) for pk, key, digest in rows}
-
-
-def _row_values() -> Callable[[str, Staged], tuple[Any, ...]]:
-    """Staged values → FeedRow values after the batch (``WRITTEN``), as plain values for
-    the spool: dates as ISO text (what SQLite stores; PostgreSQL's COPY reads them),
-    ``extra`` as the JSON text Django's JSONField writes."""
-    births, events = STAGED_FIELDS.index("birth_date"), STAGED_FIELDS.index("event_date")
-
-    def prepare(key: str, staged: Staged) -> tuple[Any, ...]:
-        values = list(staged.values)
-        values[-1] = extra_json(values[-1])
-        born, event = values[births], values[events]
-        values[births] = born.isoformat() if born is not None else None
-        values[events] = event.isoformat() if event is not None else None
-        return (key, *values)
-
-    return prepare
 
 
 WRITTEN = ("natural_key", *STAGED_FIELDS)

@@ -51,7 +51,10 @@ class RowSpool:
             folder.mkdir(parents=True, exist_ok=True)
             self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by close()
         for rows in self._memory:
-            marshal.dump(rows, self._file)
+            # Length-prefixed: marshal.load on a file reads it a few bytes at a time.
+            blob = marshal.dumps(rows)
+            self._file.write(len(blob).to_bytes(8, "little"))
+            self._file.write(blob)
             self._spilled += 1
         self._memory, self._held = [], 0
 
@@ -61,7 +64,8 @@ class RowSpool:
             self._file.flush()
             self._file.seek(0)
             for _ in range(self._spilled):
-                yield marshal.load(self._file)  # noqa: S302 - our own temporary file
+                size = int.from_bytes(self._file.read(8), "little")
+                yield marshal.loads(self._file.read(size))  # noqa: S302 - our own file
         yield from self._memory
 
     def close(self) -> None:

@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as json_string
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 
@@ -55,9 +55,10 @@ STAGED_FIELDS: Final = (
 CONTENT_HASH: Final = STAGED_FIELDS.index("content_hash")
 
 
-@dataclass(frozen=True)
-class Staged:
-    """One normalised row: its FeedRow values (``STAGED_FIELDS``) and its key material."""
+class Staged(NamedTuple):
+    """One normalised row: its FeedRow values (``STAGED_FIELDS``) as plain values — dates
+    as ISO text, ``extra`` as the JSON text Django's JSONField writes — and its key
+    material."""
 
     values: tuple[Any, ...]
     key_material: str
@@ -105,6 +106,13 @@ def fast_ids(numbers: list[str], today: dt.date) -> list[bool]:
     return ok
 
 
+def _upper_x(number: str) -> str:
+    """What idnumber.normalize makes of 17 ASCII digits and a lower-case x."""
+    if len(number) == 18 and number[17] == "x" and number.isascii() and number[:17].isdigit():
+        return number[:17] + "X"
+    return number
+
+
 def _texts(column: list[Any], kind: str) -> list[str]:
     """``Row.text`` of each value: dates as ISO text (once per distinct date); the intake
     gives text for every column kind but "date"."""
@@ -146,22 +154,14 @@ def _normalised(texts: list[str], normaliser: Callable[[str], str], slow: bytear
     return out
 
 
-def _dates(column: list[Any] | None, n: int, today: dt.date, slow: bytearray) -> list[Any]:
-    """``_date`` of base.py on the fast path: a date up to today, or None for blank."""
-    if column is None:
-        return [None] * n
-    out: list[Any] = []
-    for i, value in enumerate(column):
+def _check_dates(column: list[Any] | None, today: dt.date, slow: bytearray) -> None:
+    """``_date`` of base.py on the fast path: a date up to today, or blank."""
+    for i, value in enumerate(column or ()):
         if isinstance(value, dt.date):
             if value > today:
                 slow[i] = slow[i] or 1
-            out.append(value)
-        elif not value:
-            out.append(None)
-        else:
+        elif value:
             slow[i] = slow[i] or 1  # text in a date column: parsed row-wise
-            out.append(None)
-    return out
 
 
 def _stored_ids(numbers: list[str], rows: list[int]) -> dict[int, tuple[Any, ...]]:
@@ -179,15 +179,19 @@ def _stored_ids(numbers: list[str], rows: list[int]) -> dict[int, tuple[Any, ...
 _NO_ID: Final = (None, "", "", False)
 
 
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def staged_values(record: FeedRecord) -> tuple[Any, ...]:
     """A row-wise FeedRecord as staged values (what services wrote through FeedRow)."""
     return (
         record.sheet[:100], record.row_number, record.source_record_id, record.content_hash,
-        record.name[:50], record.sex, record.birth_date,
+        record.name[:50], record.sex, _iso(record.birth_date),
         record.id.cipher, record.id.index, record.id.masked, record.id.valid,
         record.id2.cipher, record.id2.index, record.id2.masked, record.id2.valid,
-        record.event_type, record.event_date, record.place[:255], record.org[:255],
-        record.household_code[:30], record.extra,
+        record.event_type, _iso(record.event_date), record.place[:255], record.org[:255],
+        record.household_code[:30], json.dumps(record.extra),
     )  # fmt: skip
 
 
@@ -208,8 +212,6 @@ class _Checked:
     (1), already failed in the intake (2) or passed every check (0)."""
 
     texts: dict[str, list[str]]
-    births: list[Any]
-    events: list[Any]
     slow: bytearray
 
 
@@ -234,12 +236,15 @@ def _check(kind: FeedKind, batch: ColumnBatch, today: dt.date) -> _Checked:
     id_today = dt.date.today()  # idnumber.parse's own "today"
     for name in (kind.id_field, kind.id2_field):
         if name:
+            # idnumber.normalize upper-cases a final x; the stored number is the upper one.
+            texts[name] = [_upper_x(s) for s in texts[name]]
             for i, fine in enumerate(fast_ids(texts[name], id_today)):
                 if not fine:
                     slow[i] = slow[i] or 1
-    births = _dates(batch.values.get(kind.birth_date) if kind.birth_date else None, n, today, slow)
-    events = _dates(batch.values.get(kind.event_date) if kind.event_date else None, n, today, slow)
-    return _Checked(texts, births, events, slow)
+    for name in (kind.birth_date, kind.event_date):
+        if name:
+            _check_dates(batch.values.get(name), today, slow)
+    return _Checked(texts, slow)
 
 
 def normalise_batch(
@@ -273,7 +278,7 @@ def _fill_fast(
     checked: _Checked,
     outcomes: list[Outcome | None],
 ) -> None:
-    texts, births, events = checked.texts, checked.births, checked.events
+    texts = checked.texts
     fields = [c.field for c in kind.spec.columns]
     typed = {
         kind.name, kind.sex, kind.birth_date, kind.id_field, kind.id2_field, kind.event_type,
@@ -296,6 +301,8 @@ def _fill_fast(
     source_col, name_col, sex_col = col(kind.source_key), col(kind.name), col(kind.sex)
     event_col, place_col, org_col = col(kind.event_type), col(kind.place), col(kind.org)
     household_col = col(kind.household_code)
+    births = [v or None for v in col(kind.birth_date)]  # ISO text, as Row.text gives it
+    events = [v or None for v in col(kind.event_date)]
     sheet = batch.sheet[:100]
     numbers = batch.numbers
     sha256 = hashlib.sha256
@@ -309,20 +316,6 @@ def _fill_fast(
             sheet, numbers[i], source[:64], content, name_col[i][:50],
             kind.fixed_sex or sex_col[i], births[i], *ids.get(i, _NO_ID), *ids2.get(i, _NO_ID),
             kind.fixed_event_type or event_col[i], events[i], place_col[i][:255],
-            org_col[i][:255], household_col[i][:30], ExtraJson("{" + extra + "}"),
+            org_col[i][:255], household_col[i][:30], "{" + extra + "}",
         )  # fmt: skip
         outcomes[i] = Staged(values, key, source[:64], numbers[i], batch.sheet)
-
-
-class ExtraJson:
-    """``extra`` already written as ``json.dumps`` writes it (fast path)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def extra_json(extra: dict[str, str] | ExtraJson) -> str:
-    """``extra`` as Django's JSONField writes it (``json.dumps``)."""
-    return extra.text if isinstance(extra, ExtraJson) else json.dumps(extra)
