@@ -79,7 +79,9 @@ def _to_xlsx(source: Path, target: Path) -> None:
     book.save(target)
 
 
-def _files(rows: int, seed: int, data: Path, formats: tuple[str, ...]) -> dict[str, Path]:
+def _files(
+    rows: int, seed: int, data: Path, formats: tuple[str, ...], kinds: tuple[str, ...] = KINDS
+) -> dict[str, Path]:
     """The feed and register files of ``rows`` rows (generated once into ``data``)."""
     from renkou.synth import generate
 
@@ -104,7 +106,7 @@ def _files(rows: int, seed: int, data: Path, formats: tuple[str, ...]) -> dict[s
 
         _write_csv(files["police"], header, tiled())
     if "xlsx" in formats:
-        for kind in KINDS:
+        for kind in kinds:
             xlsx = files[kind].with_suffix(".xlsx")
             if not xlsx.is_file():
                 _to_xlsx(files[kind], xlsx)
@@ -157,7 +159,7 @@ def run_import_bench(
         work = Path(tmp)
         folder = data if data is not None else work / "files"
         folder.mkdir(parents=True, exist_ok=True)
-        files = _files(rows, seed, folder, formats)
+        files = _files(rows, seed, folder, formats, kinds)
         url = _scratch(database_url, work)
         env = _env(url, work / "data")
         log = work / "bench.log"
