@@ -4,7 +4,8 @@
 set to the scratch database. WHAT is
 
 - ``renkou``: the real import — ``feed_import`` (kind ``police``) or ``register_import``
-  (kind ``register``): parse, validate and stage/apply in one transaction;
+  (kind ``register``): parse, validate and stage/apply, the valid rows applied and the
+  others reported (``accept_valid``: a generated row dated after today's clock is one);
 - ``raw_read``: the floor of reading alone — DuckDB's ``read_csv`` (every column as text)
   for a CSV, python-calamine's raw cell iteration for an XLSX;
 - ``raw_stage``: the floor of reading and writing — the raw cells of every row into a
@@ -62,11 +63,11 @@ def _renkou(kind: str, path: Path) -> dict[str, Any]:
     if kind == "register":
         from renkou.registry.importer import register_import
 
-        result: Any = register_import(path=path, actor=None)
+        result: Any = register_import(path=path, actor=None, accept_valid=True)
     else:
         from renkou.exchange.services import feed_import
 
-        result = feed_import(kind=kind, path=path, month="2026-01", actor=None)
+        result = feed_import(kind=kind, path=path, month="2026-01", actor=None, accept_valid=True)
     if result.status != "applied":
         raise RuntimeError(f"import not applied: {result.status} {result.errors[:3]}")
     return {"rows": result.rows_total, "rows_error": result.rows_error}
