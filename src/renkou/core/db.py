@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
+
+_CHUNK = 5000
 
 
 def refresh_planner_stats(*model_classes: type[models.Model]) -> None:
@@ -58,3 +63,89 @@ def insert_rows(objs: Sequence[models.Model], *, chunk: int = 5000) -> int:
             for start in range(0, len(objs), chunk):
                 cursor.executemany(sql, [values(o) for o in objs[start : start + chunk]])
     return len(objs)
+
+
+def db_date(value: dt.date | None) -> Any:
+    """A date as the backend stores it (for :class:`FastInsert`)."""
+    if value is None:
+        return None
+    # SQLite stores dates as ISO text; PostgreSQL's driver takes the date itself.
+    return value.isoformat() if connection.vendor == "sqlite" else value
+
+
+class FastInsert:
+    """INSERT rows given as tuples in the order of ``supplied`` (attribute names):
+    PostgreSQL's COPY, or ``executemany`` on SQLite; runs in the caller's transaction.
+
+    Django's bulk_create (and :func:`insert_rows`) prepares every value of every object
+    through its field (about 30 µs per row for a person on SQLite). An importer that
+    already holds DB-ready values (dates through :func:`db_date`, JSON as text) sends
+    plain tuples instead. Fields it does not supply get their model default, prepared
+    once; so a field added later with a default still works."""
+
+    def __init__(self, model: type[models.Model], supplied: Sequence[str]) -> None:
+        pk = model._meta.pk
+        # An unsupplied primary key is left out so the database assigns it.
+        fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in supplied]
+        position = {name: i for i, name in enumerate(supplied)}
+        unknown = set(supplied) - {f.attname for f in fields}
+        if unknown:
+            raise ValueError(f"not fields of {model.__name__}: {sorted(unknown)}")
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        by_attname = {f.attname: f for f in fields}
+        # Supplied columns first, then the constants: a row is one tuple concatenation.
+        ordered = [by_attname[name] for name in supplied]
+        constants = []
+        for f in fields:
+            if f.attname in position:
+                continue
+            ordered.append(f)
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                constants.append(now)
+            else:
+                constants.append(f.get_db_prep_save(f.get_default(), connection))
+        self.constants = tuple(constants)
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in ordered)
+        marks = ", ".join(["%s"] * len(ordered))
+        self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
+        self.copy_sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+
+    def insert(self, rows: Sequence[Sequence[Any]]) -> None:
+        constants = self.constants
+        full = [tuple(row) + constants for row in rows]
+        if connection.vendor == "postgresql":
+            self._copy(full)
+            return
+        with connection.cursor() as cursor:
+            for start in range(0, len(full), _CHUNK):
+                cursor.executemany(self.sql, full[start : start + _CHUNK])
+
+    def _copy(self, rows: list[tuple[Any, ...]]) -> None:
+        # PostgreSQL: COPY is several times faster than a pipelined executemany.
+        with connection.cursor() as wrapper:
+            raw = wrapper.cursor
+            with raw.copy(self.copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def insert_batches(self, batches: Iterable[Sequence[Sequence[Any]]]) -> int:
+        """Insert a stream of batches (read from a spool, say): on PostgreSQL one COPY
+        whose data a writer thread sends while the next rows are formatted, so the
+        server's work overlaps this process's; on SQLite one ``executemany`` a batch."""
+        constants = self.constants
+        count = 0
+        if connection.vendor != "postgresql":
+            for rows in batches:
+                self.insert(rows)
+                count += len(rows)
+            return count
+        with connection.cursor() as wrapper:
+            raw = wrapper.cursor
+            writer = QueuedLibpqWriter(raw)
+            with raw.copy(self.copy_sql, writer=writer) as copy:
+                for rows in batches:
+                    for row in rows:
+                        copy.write_row(tuple(row) + constants)
+                    count += len(rows)
+        return count

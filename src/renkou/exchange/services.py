@@ -6,6 +6,9 @@
   from the identifying columns. Unchanged rows are untouched; a changed row is inserted
   and the old one gets ``superseded_by``; rows absent from the corrected file are marked
   ``withdrawn``; new rows are inserted.
+- Streamed: the file is read and normalised in batches (outside any transaction, so
+  progress shows); the rows to write wait in a spool (core.intake.spool) and are
+  written batch by batch: memory stays flat in the file's size (a key per row grows).
 - Atomic by default: any row error → nothing applied. With ``accept_valid`` the valid rows
   are applied and the rejected ones reported; then nothing is withdrawn (a rejected row
   is not a row the department took back).
@@ -16,16 +19,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
-from renkou.core.db import insert_rows, refresh_planner_stats
+from renkou.core.db import FastInsert, refresh_planner_stats
 from renkou.core.intake import (
     IntakeError,
     IntakeResult,
@@ -36,9 +39,17 @@ from renkou.core.intake import (
     read_table,
     row_errors_store,
 )
+from renkou.core.intake.columns import ColumnBatch, read_columns
+from renkou.core.intake.spool import RowSpool
 from renkou.core.models import ImportBatch, ImportRowError, OrgUnit, User
 from renkou.exchange.feeds import FEEDS, FeedKind
-from renkou.exchange.feeds.base import FeedRecord, RowRejectedError, finish_keys, normalise_row
+from renkou.exchange.feeds.base import next_key
+from renkou.exchange.feeds.stage import (
+    CONTENT_HASH,
+    STAGED_FIELDS,
+    Staged,
+    normalise_batch,
+)
 from renkou.exchange.models import FeedBatch, FeedRow
 from renkou.exchange.scope import check_no_overlap, feed_unit
 
@@ -62,10 +73,17 @@ class FeedImportResult(IntakeResult):
 
 
 @dataclass
-class _Diff:
-    new: list[FeedRecord] = field(default_factory=list)
-    changed: list[tuple[FeedRecord, int]] = field(default_factory=list)  # (record, old pk)
+class _Pass:
+    """One reading of a file, batch by batch: its errors and notices, and how its valid
+    rows compare with the month's current rows (``current`` loses each row matched)."""
+
+    current: dict[str, tuple[int, str]]
+    errors: list[RowError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    total: int = 0
+    created: int = 0
     unchanged: int = 0
+    changed: list[tuple[str, int]] = field(default_factory=list)  # (natural key, old pk)
     withdrawn: list[int] = field(default_factory=list)
 
 
@@ -79,39 +97,67 @@ def parse_month(month: str | dt.date) -> dt.date:
     return dt.date(int(match[1]), int(match[2]), 1)
 
 
+def _batches(
+    feed: FeedKind, path: Path, fmt: str, mapping: dict[str, str] | None, columnar: bool
+) -> tuple[Iterator[ColumnBatch], list[Notice]]:
+    if columnar:
+        table = read_columns(path=path, fmt=fmt, spec=feed.spec, mapping=mapping)  # type: ignore[arg-type]
+        return table.batches, table.notices
+    # The reference: rows read one by one, each its own one-row batch.
+    rows = read_table(path=path, fmt=fmt, spec=feed.spec, mapping=mapping, columnar=False)  # type: ignore[arg-type]
+    singles = (
+        ColumnBatch(r.sheet, [r.number], {k: [v] for k, v in r.values.items()},
+                    {0: r.errors} if r.errors else {})
+        for r in rows.rows
+    )  # fmt: skip
+    return singles, rows.notices
+
+
 def _read(
-    feed: FeedKind, path: Path, fmt: str, mapping: dict[str, str] | None,
-    progress: Progress | None = None,
-) -> tuple[list[FeedRecord], list[RowError], list[Notice], int]:  # fmt: skip
-    table = read_table(path=path, fmt=fmt, spec=feed.spec, mapping=mapping)  # type: ignore[arg-type]
+    feed: FeedKind, path: Path, fmt: str, mapping: dict[str, str] | None, *,
+    current: dict[str, tuple[int, str]], progress: Progress | None = None,
+    spool: RowSpool | None = None, accept_valid: bool = False, columnar: bool = True,
+) -> _Pass:  # fmt: skip
+    """Read, normalise and compare the file batch by batch; the new and changed rows go to
+    ``spool`` (as FeedRow values less the batch) while nothing forbids applying them."""
+    batches, notices = _batches(feed, path, fmt, mapping, columnar)
     today = timezone.localdate()
-    records: list[FeedRecord] = []
-    errors: list[RowError] = []
+    run = _Pass(current=current, notices=notices)
+    errors = run.errors
     seen_sources: dict[str, int] = {}
-    total = 0
-    for row in table.rows:
-        total += 1
-        if progress is not None and total % PROGRESS_EVERY == 0:
-            progress(total)
-        if row.errors:
-            errors.extend(row.errors)
-            continue
-        try:
-            record = normalise_row(feed, row, today)
-        except RowRejectedError as exc:
-            errors.append(exc.as_error(row))
-            continue
-        source = record.source_record_id
-        if source and source in seen_sources:
-            header = feed.header(feed.source_key)
-            reason = f"{header}与第 {seen_sources[source]} 行重复"
-            errors.append(RowError(row.sheet, row.number, header, source, reason))
-            continue
-        if source:
-            seen_sources[source] = row.number
-        records.append(record)
-    finish_keys(records)
-    return records, errors, table.notices, total
+    seen_keys: dict[str, int] = {}
+    header = feed.header(feed.source_key) if feed.source_key else ""
+    for batch in batches:
+        pending: list[tuple[str, Staged]] = []
+        for outcome in normalise_batch(feed, batch, today, columnar=columnar):
+            run.total += 1
+            if progress is not None and run.total % PROGRESS_EVERY == 0:
+                progress(run.total)
+            if isinstance(outcome, list):
+                errors.extend(outcome)
+                continue
+            source = outcome.source
+            if source and source in seen_sources:
+                reason = f"{header}与第 {seen_sources[source]} 行重复"
+                errors.append(RowError(outcome.sheet, outcome.number, header, source, reason))
+                continue
+            if source:
+                seen_sources[source] = outcome.number
+            natural_key = next_key(outcome.key_material, seen_keys)
+            old = current.pop(natural_key, None)
+            if old is None:
+                run.created += 1
+            elif old[1] != outcome.values[CONTENT_HASH]:
+                run.changed.append((natural_key, old[0]))
+            else:
+                run.unchanged += 1
+                continue
+            pending.append((natural_key, outcome))
+        if spool is not None and pending and (accept_valid or not errors):
+            spool.add([(key, *staged.values) for key, staged in pending])
+    if not errors:
+        run.withdrawn = sorted(pk for pk, _ in current.values())
+    return run
 
 
 def _current(kind: str, month: dt.date, unit: OrgUnit | None) -> dict[str, tuple[int, str]]:
@@ -126,69 +172,47 @@ def _current(kind: str, month: dt.date, unit: OrgUnit | None) -> dict[str, tuple
     return {key: (pk, digest) for pk, key, digest in rows}
 
 
-def _diff(records: list[FeedRecord], current: dict[str, tuple[int, str]], withdraw: bool) -> _Diff:
-    diff = _Diff()
-    for record in records:
-        old = current.pop(record.natural_key, None)
-        if old is None:
-            diff.new.append(record)
-        elif old[1] != record.content_hash:
-            diff.changed.append((record, old[0]))
-        else:
-            diff.unchanged += 1
-    if withdraw:
-        diff.withdrawn = sorted(pk for pk, _ in current.values())
-    return diff
-
-
-def _row(batch: FeedBatch, record: FeedRecord) -> FeedRow:
-    return FeedRow(
-        batch=batch, sheet=record.sheet[:100], row_number=record.row_number,
-        source_record_id=record.source_record_id, natural_key=record.natural_key,
-        content_hash=record.content_hash, name=record.name[:50], sex=record.sex,
-        birth_date=record.birth_date,
-        id_cipher=record.id.cipher, id_index=record.id.index, id_masked=record.id.masked,
-        id_valid=record.id.valid,
-        id2_cipher=record.id2.cipher, id2_index=record.id2.index, id2_masked=record.id2.masked,
-        id2_valid=record.id2.valid,
-        event_type=record.event_type, event_date=record.event_date, place=record.place[:255],
-        org=record.org[:255], household_code=record.household_code[:30], extra=record.extra,
-    )  # fmt: skip
+WRITTEN = ("natural_key", *STAGED_FIELDS)
 
 
 def _apply(
-    *, feed: FeedKind, month: dt.date, batch: ImportBatch, diff: _Diff, result: FeedImportResult,
-    actor: User | None, unit: OrgUnit | None,
+    *, feed: FeedKind, month: dt.date, batch: ImportBatch, run: _Pass, spool: RowSpool,
+    result: FeedImportResult, actor: User | None, unit: OrgUnit | None,
 ) -> FeedBatch:  # fmt: skip
     with transaction.atomic():
+        if connection.vendor == "sqlite":
+            # As the register import does: index updates of 10^5 random keys (blind
+            # index, natural key) otherwise thrash SQLite's default 2 MB page cache.
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size = -262144")
         refresh_planner_stats(FeedRow)
         feed_batch = FeedBatch.objects.create(
             kind=feed.kind, month=month, org_unit=unit, import_batch=batch,
             rows_total=result.rows_total,
-            rows_error=result.rows_error, rows_created=len(diff.new),
-            rows_superseded=len(diff.changed), rows_withdrawn=len(diff.withdrawn),
-            rows_unchanged=diff.unchanged,
+            rows_error=result.rows_error, rows_created=run.created,
+            rows_superseded=len(run.changed), rows_withdrawn=len(run.withdrawn),
+            rows_unchanged=run.unchanged,
         )  # fmt: skip
-        insert_rows([_row(feed_batch, r) for r in (*diff.new, *(r for r, _ in diff.changed))])
+        inserter = FastInsert(FeedRow, ("batch_id", *WRITTEN))
+        head = (feed_batch.pk,)
+        inserter.insert_batches([head + row for row in rows] for rows in spool.batches())
         # A corrected row points its predecessor at its replacement (same natural key).
-        keys = [r.natural_key for r, _ in diff.changed]
+        keys = [key for key, _ in run.changed]
         replaced: dict[str, int] = {}
         for start in range(0, len(keys), BATCH):
             chunk = FeedRow.objects.filter(
                 batch=feed_batch, natural_key__in=keys[start : start + BATCH]
             )
             replaced.update(chunk.values_list("natural_key", "pk"))
-        olds = [
-            FeedRow(pk=old, superseded_by_id=replaced[r.natural_key]) for r, old in diff.changed
-        ]
+        olds = [FeedRow(pk=old, superseded_by_id=replaced[key]) for key, old in run.changed]
         FeedRow.objects.bulk_update(olds, ["superseded_by"], batch_size=BATCH)
-        for start in range(0, len(diff.withdrawn), BATCH):
-            FeedRow.objects.filter(pk__in=diff.withdrawn[start : start + BATCH]).update(
+        for start in range(0, len(run.withdrawn), BATCH):
+            FeedRow.objects.filter(pk__in=run.withdrawn[start : start + BATCH]).update(
                 withdrawn=True
             )
         batch.status = ImportBatch.Status.APPLIED
-        batch.rows_created, batch.rows_updated = len(diff.new), len(diff.changed)
-        batch.rows_unchanged = diff.unchanged
+        batch.rows_created, batch.rows_updated = run.created, len(run.changed)
+        batch.rows_unchanged = run.unchanged
         batch.save()
         result.error_report = row_errors_store(batch=batch, errors=result.errors)
         audit_record(
@@ -196,9 +220,9 @@ def _apply(
             object_id=batch.pk,
             detail={
                 "sha256": batch.sha256, "month": f"{month:%Y-%m}", "rows": result.rows_total,
-                "rejected": result.rows_error, "created": len(diff.new),
-                "superseded": len(diff.changed), "withdrawn": len(diff.withdrawn),
-                "unchanged": diff.unchanged,
+                "rejected": result.rows_error, "created": run.created,
+                "superseded": len(run.changed), "withdrawn": len(run.withdrawn),
+                "unchanged": run.unchanged,
             },
         )  # fmt: skip
     return feed_batch
@@ -224,6 +248,7 @@ def feed_import(
     progress: Progress | None = None,
     stored: StoredFile | None = None,
     unit: OrgUnit | None = None,
+    columnar: bool = True,
 ) -> FeedImportResult:
     """Import one department feed file for a month; raises IntakeError when the whole
     file is refused (unknown kind, bad month, wrong type, missing required column).
@@ -236,7 +261,11 @@ def feed_import(
     batch's row errors instead of adding to them.
 
     ``unit`` is whose data the file is (default: the actor's unit; the command line's is
-    the whole county); a file replaces only the rows of the same unit (scope.py)."""
+    the whole county); a file replaces only the rows of the same unit (scope.py).
+
+    The file is read, checked and written batch by batch (memory flat in its size), its
+    rows normalised column-wise (:mod:`renkou.exchange.feeds.stage`); ``columnar=False``
+    reads and normalises it row by row instead — the reference the fast path must equal."""
     started = time.perf_counter()
     feed, first = _feed(kind), parse_month(month)
     scope_unit = feed_unit(actor, unit)
@@ -255,48 +284,43 @@ def feed_import(
             status="unchanged", kind=kind, month=label, batch_id=batch.pk,
             rows_total=batch.rows_total, unchanged=batch.rows_total,
         )  # fmt: skip
-    try:
-        records, errors, notices, total = _read(feed, stored.path, stored.format, mapping, progress)
-    except IntakeError:
-        if not staged:
-            batch.status = ImportBatch.Status.REJECTED
-            batch.save(update_fields=["status"])
-        raise
-    if staged:
-        ImportRowError.objects.filter(batch=batch).delete()
-    result = FeedImportResult(
-        status="dry_run",
-        kind=kind,
-        month=label,
-        batch_id=batch.pk,
-        rows_total=total,
-        rows_error=len(errors),
-    )
-    result.errors, result.notices = errors, notices
-    batch.rows_total, batch.rows_error, batch.rows_ok = total, len(errors), total - len(errors)
-    diff = _diff(records, _current(feed.kind, first, scope_unit), withdraw=not errors)
-    result.created, result.superseded = len(diff.new), len(diff.changed)
-    result.withdrawn, result.unchanged = len(diff.withdrawn), diff.unchanged
-    if dry_run or (errors and not accept_valid):
-        result.status = "dry_run" if dry_run else "rejected"
-        keep = staged and dry_run
-        batch.status = ImportBatch.Status.STAGED if keep else ImportBatch.Status.REJECTED
-        batch.save()
-        result.error_report = row_errors_store(batch=batch, errors=errors)
-    else:
+    current = _current(feed.kind, first, scope_unit)
+    with RowSpool() as spool:
         try:
-            result.feed_batch_id = _apply(
-                feed=feed,
-                month=first,
-                batch=batch,
-                diff=diff,
-                result=result,
-                actor=actor,
-                unit=scope_unit,
-            ).pk
-        except Exception:
-            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
+            run = _read(
+                feed, stored.path, stored.format, mapping, current=current, progress=progress,
+                spool=None if dry_run else spool, accept_valid=accept_valid, columnar=columnar,
+            )  # fmt: skip
+        except IntakeError:
+            if not staged:
+                batch.status = ImportBatch.Status.REJECTED
+                batch.save(update_fields=["status"])
             raise
-        result.status = "applied"
+        if staged:
+            ImportRowError.objects.filter(batch=batch).delete()
+        result = FeedImportResult(
+            status="dry_run", kind=kind, month=label, batch_id=batch.pk, rows_total=run.total,
+            rows_error=len(run.errors), created=run.created, unchanged=run.unchanged,
+            superseded=len(run.changed), withdrawn=len(run.withdrawn),
+        )  # fmt: skip
+        result.errors, result.notices = run.errors, run.notices
+        batch.rows_total, batch.rows_error = run.total, len(run.errors)
+        batch.rows_ok = run.total - len(run.errors)
+        if dry_run or (run.errors and not accept_valid):
+            result.status = "dry_run" if dry_run else "rejected"
+            keep = staged and dry_run
+            batch.status = ImportBatch.Status.STAGED if keep else ImportBatch.Status.REJECTED
+            batch.save()
+            result.error_report = row_errors_store(batch=batch, errors=run.errors)
+        else:
+            try:
+                result.feed_batch_id = _apply(
+                    feed=feed, month=first, batch=batch, run=run, spool=spool, result=result,
+                    actor=actor, unit=scope_unit,
+                ).pk  # fmt: skip
+            except Exception:
+                ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
+                raise
+            result.status = "applied"
     result.seconds = round(time.perf_counter() - started, 3)
     return result

@@ -16,6 +16,12 @@ Excel serial dates (1900 and 1904 systems), formula cells without a cached value
 :class:`RowError` (sheet, row, column, masked raw value, Chinese reason): nothing is
 dropped, nothing guessed. CSV is streamed; XLSX/XLS go through python-calamine.
 
+Rows are read column by column in batches (``columns.read_columns``; a plain CSV through
+Arrow's reader), equal row for row and error for error to the row-wise reader
+(``read_table(columnar=False)``, kept as the reference the tests compare with). An
+importer that checks a whole file before writing keeps the rows to write in a
+``spool.RowSpool`` (memory flat in the file's size).
+
 A browser upload goes through ``upload_spool`` first (size cap before writing, a
 private temporary file) and keeps its name (``upload_name``) on the batch.
 

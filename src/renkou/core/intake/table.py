@@ -15,6 +15,9 @@ from renkou.core.intake.readers import Cell, Sheet, open_workbook
 HEADER_SCAN_ROWS = 30
 _TOTAL_WORDS = ("合计", "总计", "小计")
 _HEADER_JUNK = re.compile(r"[\s*＊:：]|（必填）|\(必填\)")
+NO_HEADER = "文件中找不到可识别的表头（请检查列名，或用 --map 表头=字段 指定）。"
+FORMULA_NO_VALUE = "公式单元格没有计算结果，请在 Excel 中重新计算并保存"
+TOTAL_ROW = "合计/总计行，已跳过"
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def _norm_header(text: object) -> str:
     return _HEADER_JUNK.sub("", unicodedata.normalize("NFKC", str(text or ""))).lower()
 
 
-def _alias_index(spec: TableSpec, mapping: dict[str, str]) -> dict[str, str]:
+def alias_index(spec: TableSpec, mapping: dict[str, str]) -> dict[str, str]:
     known = {c.field for c in spec.columns}
     unknown = sorted(set(mapping.values()) - known)
     if unknown:
@@ -133,7 +136,7 @@ def _find_header(
     return columns, last + 1
 
 
-def _is_total(cells: Sequence[Cell]) -> bool:
+def is_total(cells: Sequence[Cell]) -> bool:
     """A 合计/总计/小计 row: one of its first three non-empty cells starts with the word."""
     seen = 0
     for cell in cells:
@@ -159,8 +162,8 @@ class _SheetReader:
         for number, cells in body:
             if all(c in ("", None) for c in cells):
                 continue
-            if _is_total(cells):
-                self.table.notices.append(Notice(self.sheet.name, number, "合计/总计行，已跳过"))
+            if is_total(cells):
+                self.table.notices.append(Notice(self.sheet.name, number, TOTAL_ROW))
                 continue
             yield self._row(number, cells, plan)
 
@@ -185,7 +188,7 @@ class _SheetReader:
                         number,
                         header,
                         "",
-                        "公式单元格没有计算结果，请在 Excel 中重新计算并保存",
+                        FORMULA_NO_VALUE,
                     )
                 )
                 row.values[name] = ""
@@ -200,9 +203,13 @@ class _SheetReader:
         return row
 
 
-def _sheet_rows(
-    sheet: Sheet, spec: TableSpec, index: dict[str, str], date1904: bool, table: Table
-) -> Iterator[Row] | None:
+def sheet_header(
+    sheet: Sheet, spec: TableSpec, index: dict[str, str], table: Table
+) -> tuple[dict[int, str], list[tuple[int, list[Cell]]], int] | None:
+    """Column → field, the rows read past the header and the number of the last row
+    read, or None (noticed) when the sheet has no header; raises IntakeError when a
+    required column is missing. The header scan reads the sheet's first rows; its body
+    continues with ``sheet.rows``."""
     head: list[tuple[int, list[Cell]]] = []
     for item in sheet.rows:
         head.append(item)
@@ -221,23 +228,52 @@ def _sheet_rows(
     header_row = head[start - 1][1]
     for col, name in columns.items():
         table.headers.setdefault(name, str(header_row[col] or name).strip() or name)
+    return columns, head[start:], head[-1][0]
+
+
+def _sheet_rows(
+    sheet: Sheet, spec: TableSpec, index: dict[str, str], date1904: bool, table: Table
+) -> Iterator[Row] | None:
+    found = sheet_header(sheet, spec, index, table)
+    if found is None:
+        return None
+    columns, rest, _ = found
     reader = _SheetReader(sheet, spec, date1904, table)
 
     def body() -> Iterator[tuple[int, list[Cell]]]:
-        yield from head[start:]
+        yield from rest
         yield from sheet.rows
 
     return reader.rows(columns, body())
 
 
 def read_table(
-    *, path: Path, fmt: FileFormat, spec: TableSpec, mapping: dict[str, str] | None = None
+    *,
+    path: Path,
+    fmt: FileFormat,
+    spec: TableSpec,
+    mapping: dict[str, str] | None = None,
+    columnar: bool = True,
 ) -> Table:
     """Rows of every sheet that carries the spec's header, as clean values.
 
     Raises IntakeError when no sheet has the header or a required column is missing.
+    The rows come from the column-wise reader (:mod:`renkou.core.intake.columns`);
+    ``columnar=False`` reads them one by one, cell by cell — the reference that the
+    column-wise reader must equal row for row, error for error.
     """
-    index = _alias_index(spec, mapping or {})
+    if columnar:
+        from renkou.core.intake.columns import read_columns
+
+        ctable = read_columns(path=path, fmt=fmt, spec=spec, mapping=mapping)
+        batches = ctable.batches
+
+        def from_batches() -> Iterator[Row]:
+            for batch in batches:
+                yield from batch.rows()
+
+        return Table(rows=from_batches(), headers=ctable.headers, notices=ctable.notices)
+    index = alias_index(spec, mapping or {})
     book = open_workbook(path, fmt)
     table = Table(rows=iter(()))
     iterators = []
@@ -246,7 +282,7 @@ def read_table(
         if rows is not None:
             iterators.append(rows)
     if not iterators:
-        raise IntakeError("文件中找不到可识别的表头（请检查列名，或用 --map 表头=字段 指定）。")
+        raise IntakeError(NO_HEADER)
 
     def chained() -> Iterator[Row]:
         for rows in iterators:
@@ -273,7 +309,7 @@ def inspect_headers(
     """The first sheet's header row as :func:`read_table` would find it (or, when fewer
     than two headers are known, the first row with text), its recognised and unknown
     headers and the required columns it lacks — for mapping unknown headers by hand."""
-    index = _alias_index(spec, mapping or {})
+    index = alias_index(spec, mapping or {})
     book = open_workbook(path, fmt)
     report = HeaderReport()
     for sheet in book.sheets:

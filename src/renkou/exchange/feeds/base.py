@@ -224,12 +224,18 @@ def normalise_row(kind: FeedKind, row: Row, today: dt.date) -> FeedRecord:
     )  # fmt: skip
 
 
+def next_key(material: str, seen: dict[str, int]) -> str:
+    """The natural key of the next row with this key material: its hash, with an ordinal
+    for a repeat of a content key (twins, a row sent twice) so none is lost. ``seen``
+    counts the materials so far. A repeated department record number is the caller's
+    error."""
+    count = seen.get(material, 0)
+    seen[material] = count + 1
+    return _digest([material if count == 0 else f"{material}#{count}"])
+
+
 def finish_keys(records: list[FeedRecord]) -> None:
-    """Hash each record's key; repeats of a content key (twins, a row sent twice) get an
-    ordinal so none is lost. A repeated department record number is the caller's error."""
+    """Set each record's natural key (:func:`next_key`, in order)."""
     seen: dict[str, int] = {}
     for record in records:
-        count = seen.get(record.key_material, 0)
-        seen[record.key_material] = count + 1
-        material = record.key_material if count == 0 else f"{record.key_material}#{count}"
-        record.natural_key = _digest([material])
+        record.natural_key = next_key(record.key_material, seen)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from renkou.benchmarks.imports import FORMATS, KINDS, run_import_bench
 from renkou.benchmarks.linkage import CONTENDERS, run_linkage_bench
 from renkou.benchmarks.report import run_report_bench
 from renkou.benchmarks.search import run_search_bench
@@ -37,8 +38,10 @@ class Command(BaseCommand):
         "性能测试。search：在当前数据库上用 gunicorn 和并发用户测人员查询（身份证号、姓名、"
         "拼音、户编号）的延迟分位数；worklists：挂账事项列表（筛选、排序、翻页）、看板、"
         "我的待办和事项详情的延迟分位数；report：部门数据比对报告（县级、乡镇级、导出）的延迟"
-        "分位数；linkage：在模拟县上比较匹配方法。Runs against the "
-        "configured database; import or seed a register first."
+        "分位数；linkage：在模拟县上比较匹配方法；import：部门数据和人口库文件（CSV、XLSX）的"
+        "解析、校验和入库速度，与原始读取和原始写入对比。search, worklists and report run "
+        "against the configured database (import or seed a register first); linkage and "
+        "import make their own data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -69,10 +72,27 @@ class Command(BaseCommand):
             help=f"comma-separated subset of {', '.join(CONTENDERS)} (default: all)",
         )
         linkage.add_argument("--json", action="store_true", help="print the result as JSON")
+        imports = sub.add_parser("import", help="feed and register import speed (scratch DB)")
+        imports.add_argument("--rows", type=int, required=True, help="rows per file")
+        imports.add_argument("--formats", default=",".join(FORMATS), help="csv,xlsx")
+        imports.add_argument("--kinds", default=",".join(KINDS), help="police,register")
+        imports.add_argument("--repeat", type=int, default=3, help="runs per contender (median)")
+        imports.add_argument(
+            "--database-url",
+            default=None,
+            help="a scratch PostgreSQL database whose name contains 'bench' "
+            "(its imports are emptied); default: a new SQLite file",
+        )
+        imports.add_argument("--data", type=Path, default=None, help="reuse/generate files here")
+        imports.add_argument("--seed", type=int, default=2026, help="generator seed")
+        imports.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["bench"] == "linkage":
             self._linkage(options)
+            return
+        if options["bench"] == "import":
+            self._imports(options)
             return
         if options["users"] < 1 or options["requests"] < 1 or options["sample"] < 1:
             raise CommandError("--users, --requests and --sample must be positive")
@@ -164,3 +184,41 @@ class Command(BaseCommand):
         ratios = {k: v for k, v in result["ratios"].items() if v is not None}
         self.stdout.write("  ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()))
         self.stdout.write(f"  {result['memory_note']}")
+
+    def _imports(self, options: dict[str, Any]) -> None:
+        formats = tuple(f.strip() for f in options["formats"].split(",") if f.strip())
+        kinds = tuple(k.strip() for k in options["kinds"].split(",") if k.strip())
+        if not formats or set(formats) - set(FORMATS) or not kinds or set(kinds) - set(KINDS):
+            raise CommandError(f"--formats: {', '.join(FORMATS)}; --kinds: {', '.join(KINDS)}")
+        if options["rows"] < 10 or options["repeat"] < 1:
+            raise CommandError("--rows must be at least 10 and --repeat positive")
+        try:
+            result = run_import_bench(
+                rows=options["rows"], formats=formats, kinds=kinds, repeat=options["repeat"],
+                database_url=options["database_url"], data=options["data"], seed=options["seed"],
+            )  # fmt: skip
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"{result['database']}, {result['rows']} rows, median of {result['repeat']} runs"
+        )
+        for item in result["results"]:
+            wall, rate, peak = item["wall_s"], item["rows_per_s"], item["peak_rss_mib"]
+            self.stdout.write(
+                f"  {item['kind']:8s} {item['format']:4s} {item['rows']} rows "
+                f"({item['rows_error']} rejected)"
+            )
+            for name in ("renkou", "raw_read", "raw_stage"):
+                self.stdout.write(
+                    f"    {name:9s} {wall[name]:8.3f} s  {rate[name]:>9} rows/s  "
+                    f"peak RSS {peak[name]} MiB (before {item['rss_before_mib'][name]})"
+                )
+            ratios = item["ratios"]
+            self.stdout.write(
+                f"    renkou / raw_read {ratios['renkou_vs_raw_read']}×, "
+                f"renkou / raw_stage {ratios['renkou_vs_raw_stage']}×"
+            )
+        self.stdout.write(f"  {result['note']}")

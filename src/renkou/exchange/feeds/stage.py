@@ -1,0 +1,321 @@
+"""A batch of feed rows normalised column by column, with the row-wise path for the rest.
+
+:func:`normalise_batch` takes a :class:`~renkou.core.intake.columns.ColumnBatch` and
+gives, for every row in order, either its staged values or its errors — exactly what
+:func:`~renkou.exchange.feeds.base.normalise_row` gives row by row (tests compare the
+two on files mixing good rows with every kind of bad one). A row is on the *fast path*
+when every check that could make it differ passes on whole columns:
+
+- no cell error from the intake; every normaliser (sex, event type …) accepts its value
+  (each distinct value is normalised once); no required column is empty;
+- each identity number is an 18-digit resident number whose area, birth date and check
+  digit are valid (checked with numpy over the column);
+- each date is a real date, not after today.
+
+Every other row — an invalid or Excel-mangled number, an unknown code, a future date —
+goes through ``normalise_row`` itself, so its record or its error is the row-wise one.
+Identity numbers are then encrypted and indexed a column at a time
+(:func:`renkou.core.crypto.encrypt_many`, :func:`~renkou.core.crypto.blind_index_many`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii as json_string
+from typing import Any, Final, NamedTuple
+
+import numpy as np
+
+from renkou.core import crypto
+from renkou.core.intake import RowError
+from renkou.core.intake.cells import CellError
+from renkou.core.intake.columns import ColumnBatch
+from renkou.exchange.feeds.base import (
+    FEED_ID_CONTEXT,
+    FeedKind,
+    FeedRecord,
+    RowRejectedError,
+    normalise_row,
+)
+from renkou.linkage import idnumber
+from renkou.registry import identity
+
+# FeedRow columns a staged row fills, in this order (the batch, the natural key and the
+# version links are the service's).
+STAGED_FIELDS: Final = (
+    "sheet", "row_number", "source_record_id", "content_hash", "name", "sex", "birth_date",
+    "id_cipher", "id_index", "id_masked", "id_valid",
+    "id2_cipher", "id2_index", "id2_masked", "id2_valid",
+    "event_type", "event_date", "place", "org", "household_code", "extra",
+)  # fmt: skip
+CONTENT_HASH: Final = STAGED_FIELDS.index("content_hash")
+
+
+class Staged(NamedTuple):
+    """One normalised row: its FeedRow values (``STAGED_FIELDS``) as plain values — dates
+    as ISO text, ``extra`` as the JSON text Django's JSONField writes — and its key
+    material."""
+
+    values: tuple[Any, ...]
+    key_material: str
+    source: str
+    number: int
+    sheet: str
+
+
+Outcome = Staged | list[RowError]
+
+# Province codes of resident numbers (idnumber's rule), as integers for numpy.
+_RESIDENT: Final = np.array(sorted(int(p) for p in idnumber._RESIDENT_PROVINCES))
+_WEIGHTS: Final = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
+_CHECK: Final = np.frombuffer(idnumber._CHECK_CHARS.encode(), dtype=np.uint8)
+_MONTH_DAYS: Final = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_MIN_BORN: Final = 18800101
+
+
+def fast_ids(numbers: list[str], today: dt.date) -> list[bool]:
+    """True where ``idnumber.parse`` surely accepts the number as given (blank counts as
+    true: nothing to parse): 18 ASCII characters, a resident area code, a birth date from
+    1880 to ``today`` and the right check character. False means: parse it row-wise."""
+    ok = [not s for s in numbers]
+    picked = [i for i, s in enumerate(numbers) if len(s) == 18 and s.isascii()]
+    if not picked:
+        return ok
+    raw = np.frombuffer("".join(numbers[i] for i in picked).encode("ascii"), dtype=np.uint8)
+    chars = raw.reshape(-1, 18)
+    digits = chars[:, :17].astype(np.int64) - 48
+    last = chars[:, 17]
+    good = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    good &= ((last >= 48) & (last <= 57)) | (last == 88)  # 0-9 or X (x is row-wise)
+    good &= np.isin(digits[:, 0] * 10 + digits[:, 1], _RESIDENT)
+    year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+    month = digits[:, 10] * 10 + digits[:, 11]
+    day = digits[:, 12] * 10 + digits[:, 13]
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    days = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    good &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
+    born = year * 10000 + month * 100 + day
+    good &= (born >= _MIN_BORN) & (born <= today.year * 10000 + today.month * 100 + today.day)
+    good &= _CHECK[(digits * _WEIGHTS).sum(axis=1) % 11] == last
+    for i, flag in zip(picked, good.tolist(), strict=True):
+        ok[i] = flag
+    return ok
+
+
+def _upper_x(number: str) -> str:
+    """What idnumber.normalize makes of 17 ASCII digits and a lower-case x."""
+    if len(number) == 18 and number[17] == "x" and number.isascii() and number[:17].isdigit():
+        return number[:17] + "X"
+    return number
+
+
+def _texts(column: list[Any], kind: str) -> list[str]:
+    """``Row.text`` of each value: dates as ISO text (once per distinct date); the intake
+    gives text for every column kind but "date"."""
+    if kind != "date":
+        return column
+    iso: dict[dt.date, str] = {}
+    out = []
+    for value in column:
+        if type(value) is str:
+            out.append(value)
+        else:
+            text = iso.get(value)
+            if text is None:
+                text = iso[value] = value.isoformat()
+            out.append(text)
+    return out
+
+
+def _normalised(texts: list[str], normaliser: Callable[[str], str], slow: bytearray) -> list[str]:
+    """The normaliser once per distinct non-blank value; refused values mark rows slow."""
+    results: dict[str, str | None] = {}
+    for text in set(texts):
+        if text:
+            try:
+                results[text] = normaliser(text)
+            except CellError:
+                results[text] = None
+    out: list[str] = []
+    for i, text in enumerate(texts):
+        if not text:
+            out.append(text)
+            continue
+        value = results[text]
+        if value is None:
+            slow[i] = slow[i] or 1
+            out.append(text)
+        else:
+            out.append(value)
+    return out
+
+
+def _check_dates(column: list[Any] | None, today: dt.date, slow: bytearray) -> None:
+    """``_date`` of base.py on the fast path: a date up to today, or blank."""
+    for i, value in enumerate(column or ()):
+        if isinstance(value, dt.date):
+            if value > today:
+                slow[i] = slow[i] or 1
+        elif value:
+            slow[i] = slow[i] or 1  # text in a date column: parsed row-wise
+
+
+def _stored_ids(numbers: list[str], rows: list[int]) -> dict[int, tuple[Any, ...]]:
+    """Row → (cipher, index, masked, valid) for the non-blank valid numbers of ``rows``."""
+    present = [i for i in rows if numbers[i]]
+    plain = [numbers[i] for i in present]
+    ciphers = crypto.encrypt_many(plain, context=FEED_ID_CONTEXT)
+    indexes = crypto.blind_index_many(plain, purpose=identity.ID_PURPOSE)
+    return {
+        i: (cipher, index, s[:6] + "********" + s[14:], True)
+        for i, s, cipher, index in zip(present, plain, ciphers, indexes, strict=True)
+    }
+
+
+_NO_ID: Final = (None, "", "", False)
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def staged_values(record: FeedRecord) -> tuple[Any, ...]:
+    """A row-wise FeedRecord as staged values (what services wrote through FeedRow)."""
+    return (
+        record.sheet[:100], record.row_number, record.source_record_id, record.content_hash,
+        record.name[:50], record.sex, _iso(record.birth_date),
+        record.id.cipher, record.id.index, record.id.masked, record.id.valid,
+        record.id2.cipher, record.id2.index, record.id2.masked, record.id2.valid,
+        record.event_type, _iso(record.event_date), record.place[:255], record.org[:255],
+        record.household_code[:30], json.dumps(record.extra),
+    )  # fmt: skip
+
+
+def _row_wise(kind: FeedKind, batch: ColumnBatch, i: int, today: dt.date) -> Outcome:
+    row = batch.row(i)
+    try:
+        record = normalise_row(kind, row, today)
+    except RowRejectedError as exc:
+        return [exc.as_error(row)]
+    return Staged(
+        staged_values(record), record.key_material, record.source_record_id, row.number, row.sheet
+    )
+
+
+@dataclass
+class _Checked:
+    """A batch's columns as the fast path sees them, and which rows must go row-wise
+    (1), already failed in the intake (2) or passed every check (0)."""
+
+    texts: dict[str, list[str]]
+    slow: bytearray
+
+
+def _check(kind: FeedKind, batch: ColumnBatch, today: dt.date) -> _Checked:
+    n = len(batch)
+    slow = bytearray(n)
+    for i in batch.errors:
+        slow[i] = 2
+    blank = [""] * n
+    texts: dict[str, list[str]] = {}
+    for column in kind.spec.columns:
+        raw = batch.values.get(column.field)
+        values = blank if raw is None else _texts(raw, column.kind)
+        normaliser = kind.normalisers.get(column.field)
+        if normaliser is not None:
+            values = _normalised(values, normaliser, slow)
+        if column.required and column.kind != "id":
+            for i, text in enumerate(values):
+                if not text:
+                    slow[i] = slow[i] or 1
+        texts[column.field] = values
+    id_today = dt.date.today()  # idnumber.parse's own "today"
+    for name in (kind.id_field, kind.id2_field):
+        if name:
+            # idnumber.normalize upper-cases a final x; the stored number is the upper one.
+            texts[name] = [_upper_x(s) for s in texts[name]]
+            for i, fine in enumerate(fast_ids(texts[name], id_today)):
+                if not fine:
+                    slow[i] = slow[i] or 1
+    for name in (kind.birth_date, kind.event_date):
+        if name:
+            _check_dates(batch.values.get(name), today, slow)
+    return _Checked(texts, slow)
+
+
+def normalise_batch(
+    kind: FeedKind, batch: ColumnBatch, today: dt.date, *, columnar: bool = True
+) -> list[Outcome]:
+    """Each row's staged values or errors, in row order (``columnar=False``: every row
+    through ``normalise_row``, the reference)."""
+    n = len(batch)
+    outcomes: list[Outcome | None] = [None] * n
+    for i, errors in batch.errors.items():
+        outcomes[i] = list(errors)
+    if not columnar:
+        for i in range(n):
+            if outcomes[i] is None:
+                outcomes[i] = _row_wise(kind, batch, i, today)
+        return outcomes  # type: ignore[return-value]
+    checked = _check(kind, batch, today)
+    for i in range(n):
+        if checked.slow[i] == 1:
+            outcomes[i] = _row_wise(kind, batch, i, today)
+    fast = [i for i in range(n) if not checked.slow[i]]
+    if fast:
+        _fill_fast(kind, batch, fast, checked, outcomes)
+    return outcomes  # type: ignore[return-value]
+
+
+def _fill_fast(
+    kind: FeedKind,
+    batch: ColumnBatch,
+    fast: list[int],
+    checked: _Checked,
+    outcomes: list[Outcome | None],
+) -> None:
+    texts = checked.texts
+    fields = [c.field for c in kind.spec.columns]
+    typed = {
+        kind.name, kind.sex, kind.birth_date, kind.id_field, kind.id2_field, kind.event_type,
+        kind.event_date, kind.place, kind.org, kind.household_code, kind.source_key,
+    }  # fmt: skip
+    id_like = {c.field for c in kind.spec.columns if c.kind == "id"}
+    ids = _stored_ids(texts[kind.id_field], fast) if kind.id_field else {}
+    ids2 = _stored_ids(texts[kind.id2_field], fast) if kind.id2_field else {}
+    columns = [texts[f] for f in fields]
+    # ``extra``: the other columns' non-blank values, keys in column order.
+    extra_columns = [
+        ('"' + f + '": ', f, texts[f]) for f in fields if f not in typed and f not in id_like
+    ]
+    natural = [texts[f] for f in kind.natural_fields]
+    blank = [""] * len(batch)
+
+    def col(name: str) -> list[str]:
+        return texts[name] if name else blank
+
+    source_col, name_col, sex_col = col(kind.source_key), col(kind.name), col(kind.sex)
+    event_col, place_col, org_col = col(kind.event_type), col(kind.place), col(kind.org)
+    household_col = col(kind.household_code)
+    births = [v or None for v in col(kind.birth_date)]  # ISO text, as Row.text gives it
+    events = [v or None for v in col(kind.event_date)]
+    sheet = batch.sheet[:100]
+    numbers = batch.numbers
+    sha256 = hashlib.sha256
+    quote = json_string
+    for i in fast:
+        source = source_col[i]
+        extra = ", ".join([label + quote(c[i]) for label, _, c in extra_columns if c[i]])
+        content = sha256("\x1f".join([c[i] for c in columns]).encode("utf-8")).hexdigest()
+        key = f"s:{source}" if source else "n:" + "\x1f".join([c[i] for c in natural])
+        values = (
+            sheet, numbers[i], source[:64], content, name_col[i][:50],
+            kind.fixed_sex or sex_col[i], births[i], *ids.get(i, _NO_ID), *ids2.get(i, _NO_ID),
+            kind.fixed_event_type or event_col[i], events[i], place_col[i][:255],
+            org_col[i][:255], household_col[i][:30], "{" + extra + "}",
+        )  # fmt: skip
+        outcomes[i] = Staged(values, key, source[:64], numbers[i], batch.sheet)
