@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
 import os
 import time
 from pathlib import Path
@@ -7,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from renkou.core.housekeeping import files_purge
 from renkou.core.models import AuditEvent
@@ -36,3 +41,36 @@ def test_old_uploads_are_deleted_and_new_ones_kept(tmp_path: Path) -> None:
 def test_command_refuses_a_zero_ttl(tmp_path: Path) -> None:
     with override_settings(DATA_DIR=tmp_path), pytest.raises(CommandError):
         call_command("purge_files", "--older-than-hours", "0")
+
+
+def _task_result(status: str, finished_hours_ago: float | None) -> DBTaskResult:
+    now = timezone.now()
+    finished = None if finished_hours_ago is None else now - dt.timedelta(hours=finished_hours_ago)
+    return DBTaskResult.objects.create(
+        status=status,
+        finished_at=finished,
+        args_kwargs={"args": [1], "kwargs": {}},
+        task_path="renkou.exchange.jobs.run_job",
+        backend_name="default",
+        run_after=now,
+        traceback="",
+        exception_class_path="",
+    )
+
+
+@pytest.mark.django_db
+def test_finished_task_results_go_after_the_ttl_and_live_ones_stay(tmp_path: Path) -> None:
+    old_done = _task_result("SUCCESSFUL", 100)
+    old_failed = _task_result("FAILED", 100)
+    recent = _task_result("SUCCESSFUL", 1)
+    queued = _task_result("READY", None)
+    running = _task_result("RUNNING", None)
+    out = io.StringIO()
+    with override_settings(DATA_DIR=tmp_path):
+        call_command("purge_files", "--older-than-hours", "72", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {"removed": 0, "tasks_removed": 2, "older_than_hours": 72}
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert left == {recent.pk, queued.pk, running.pk}
+    assert old_done.pk not in left
+    assert old_failed.pk not in left
+    assert AuditEvent.objects.get(action="tasks.prune").detail["removed"] == 2

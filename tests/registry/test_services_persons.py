@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from renkou.core.models import AuditEvent
 from renkou.registry import identity
-from renkou.registry.models import LeaveReason, LifeEvent, Person
+from renkou.registry.models import LeaveReason, LifeEvent, Person, Relation
+from renkou.registry.services.households import household_add_member
 from renkou.registry.services.persons import (
     ConflictError,
     PersonData,
@@ -16,6 +17,7 @@ from renkou.registry.services.persons import (
     person_restore,
     person_update,
 )
+from tests.changereport_factories import make_family
 from tests.conftest import Cast
 from tests.factories import make_id_number, make_person
 
@@ -177,3 +179,65 @@ def test_death_before_birth_is_refused(cast: Cast) -> None:
             actor=None,
             source="form",
         )
+
+
+def _current_card(person: Person) -> str | None:
+    membership = person.memberships.filter(left__isnull=True).select_related("household").first()
+    return membership.household.code if membership else None
+
+
+@pytest.mark.django_db
+def test_deregistration_takes_the_person_off_the_household_card(cast: Cast) -> None:
+    family = make_family(cast.village)
+    wife = Person.objects.get(pk=family.wife.pk)
+    person_deregister(
+        person=wife,
+        expected_version=wife.version,
+        reason=LeaveReason.MOVED_OUT,
+        on=dt.date(2026, 2, 1),
+        actor=None,
+        source="form",
+    )
+    assert _current_card(wife) is None
+    closed = wife.memberships.get()
+    assert closed.left == dt.date(2026, 2, 1)
+    change = wife.events.filter(kind=LifeEvent.Kind.HOUSEHOLD).order_by("-id").first()
+    assert change is not None
+    assert change.changes == {"household": [family.household.code, ""]}
+    # A restore puts her back on the card her departure closed.
+    wife.refresh_from_db()
+    person_restore(
+        person=wife, expected_version=wife.version, actor=None, evidence="迁出未成行", source="form"
+    )
+    assert _current_card(wife) == family.household.code
+    assert family.household.memberships.filter(left__isnull=True).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_restored_head_does_not_displace_the_new_head(cast: Cast) -> None:
+    family = make_family(cast.village)
+    husband = Person.objects.get(pk=family.husband.pk)
+    person_deregister(
+        person=husband,
+        expected_version=husband.version,
+        reason=LeaveReason.DIED,
+        on=dt.date(2026, 2, 1),
+        actor=None,
+        source="form",
+    )
+    assert _current_card(husband) is None
+    # The household takes a new head; the wife's old row is closed and she heads it now.
+    wife = family.wife
+    wife.memberships.filter(left__isnull=True).update(left=dt.date(2026, 2, 2))
+    household_add_member(
+        household=family.household, person=wife, relation=Relation.SELF, actor=None, source="form"
+    )
+    husband.refresh_from_db()
+    person_restore(
+        person=husband, expected_version=husband.version, actor=None, evidence="误报", source="form"
+    )
+    husband.refresh_from_db()
+    assert husband.is_active
+    assert _current_card(husband) is None  # a card has one head; the clerk decides
+    heads = family.household.memberships.filter(left__isnull=True, relation=Relation.SELF)
+    assert list(heads.values_list("person_id", flat=True)) == [wife.pk]

@@ -2,14 +2,19 @@
 
 Uploaded department and register files hold personal data in clear text; the register
 keeps what it needs (rows, hashes, provenance), so the stored copies go after a TTL.
+The background worker's finished task results go after the same TTL: renkou's own
+`exchange.Job` rows keep what a user sees of a job, the queue's rows are plumbing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from renkou.core.audit import audit_record
 
@@ -35,5 +40,18 @@ def files_purge(*, older_than_hours: int) -> int:
                 path.rmdir()
     audit_record(
         action="files.purge", detail={"removed": removed, "older_than_hours": older_than_hours}
+    )
+    return removed
+
+
+def task_results_prune(*, older_than_hours: int) -> int:
+    """Delete the worker's task results finished before the TTL; returns how many.
+    Queued and running tasks are never touched."""
+    if older_than_hours < 1:
+        raise ValueError("the time to live must be at least one hour")
+    cutoff = timezone.now() - dt.timedelta(hours=older_than_hours)
+    removed, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    audit_record(
+        action="tasks.prune", detail={"removed": removed, "older_than_hours": older_than_hours}
     )
     return removed

@@ -8,6 +8,7 @@ like "done" does (DESIGN.md, Scope).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,6 +52,20 @@ def handout_queryset_for_user(*, user: Any) -> QuerySet[SupplyHandout]:
     return scope_filter(SupplyHandout.objects.all(), user)
 
 
+def handout_totals(rows: QuerySet[SupplyHandout]) -> list[dict[str, Any]]:
+    """Quantity per village and supply, by unit name then supply code. Counted here, not
+    in SQL: the supply is sealed (ADR 0009), so the database cannot group by it."""
+    totals: Counter[tuple[str, str]] = Counter()
+    for unit_name, supply, quantity in rows.values_list("org_unit__name", "supply", "quantity"):
+        totals[(unit_name, supply)] += quantity
+    labels = dict(Supply.choices)
+    return [
+        {"org_unit__name": unit, "supply": supply, "label": labels.get(supply, supply),
+         "total": total}
+        for (unit, supply), total in sorted(totals.items())
+    ]  # fmt: skip
+
+
 def contraception_service_record(
     *,
     person: Person,
@@ -85,9 +100,9 @@ def contraception_service_record(
             workitem_open(
                 kind=FOLLOWUP_KIND,
                 org_unit=person.org_unit,
+                # Not the method: titles are clear text on every worklist (ADR 0009).
                 title=register_text(
-                    gettext_lazy("避孕节育服务随访：%(name)s（%(method)s）"),
-                    {"name": person.name, "method": register_text(Method(method).label)},
+                    gettext_lazy("避孕节育服务随访：%(name)s"), {"name": person.name}
                 ),
                 due_date=followup_due,
                 source="contraception",
@@ -97,7 +112,7 @@ def contraception_service_record(
             )
         audit_record(
             action="contraception.service", actor=actor, object_type="contraception",
-            object_id=service.pk, detail={"method": method},
+            object_id=service.pk,
         )  # fmt: skip
     return service
 
@@ -131,6 +146,6 @@ def supply_handout_record(
         )  # fmt: skip
         audit_record(
             action="contraception.handout", actor=actor, object_type="supply_handout",
-            object_id=row.pk, detail={"supply": supply, "quantity": quantity},
+            object_id=row.pk, detail={"quantity": quantity},
         )  # fmt: skip
     return row

@@ -2,6 +2,9 @@
 
 No targets on individuals, no required method, no coercive fields: a service row says
 what the person asked for and received, and that they consented.
+
+The method, the supply and the notes are sealed (encrypted at rest, ADR 0009); who,
+where and when stay clear for scoping, the ledger and follow-ups.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from renkou.core.sealed import SealedCharField
 
 
 class Method(models.TextChoices):
@@ -38,11 +43,16 @@ class ContraceptiveService(models.Model):
     org_unit = models.ForeignKey(
         "core.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("村居")
     )
-    method = models.CharField(_("服务项目"), max_length=20, choices=Method.choices)
+    method = SealedCharField(
+        _("服务项目"), max_length=20, choices=Method.choices,
+        context=b"programmes.ContraceptiveService.method",
+    )  # fmt: skip
     service_date = models.DateField(_("服务日期"))
     provider = models.CharField(_("服务机构/人员"), max_length=100)
     consent = models.BooleanField(_("本人知情自愿"))
-    note = models.CharField(_("备注"), max_length=200, blank=True)
+    note = SealedCharField(
+        _("备注"), max_length=200, blank=True, context=b"programmes.ContraceptiveService.note"
+    )
     followup_due = models.DateField(_("随访日期"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -65,13 +75,20 @@ class SupplyHandout(models.Model):
         "core.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("村居")
     )
     handed_on = models.DateField(_("发放日期"))
-    supply = models.CharField(_("药具"), max_length=12, choices=Supply.choices)
+    # Sealed even though many lines are anonymous: with a recipient, the supply says
+    # which contraception that person uses (ADR 0009).
+    supply = SealedCharField(
+        _("药具"), max_length=12, choices=Supply.choices,
+        context=b"programmes.SupplyHandout.supply",
+    )  # fmt: skip
     quantity = models.PositiveIntegerField(_("数量"))
     # Optional: supplies are often taken anonymously from a self-service box.
     recipient = models.ForeignKey(
         "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    note = models.CharField(_("备注"), max_length=200, blank=True)
+    note = SealedCharField(
+        _("备注"), max_length=200, blank=True, context=b"programmes.SupplyHandout.note"
+    )
     handed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -3,6 +3,11 @@
 One :class:`NfpcpCheck` is one couple's free check for one planned pregnancy: the
 numbered slip, consent, the results of the 19 items, the risk assessment, a referral
 and the two follow-ups. It never stores a fetus's sex.
+
+What the check found and what became of the pregnancy is sealed (encrypted at rest,
+``renkou.core.sealed``, ADR 0009); the workflow that scopes, lists and schedules the
+check — units, slip, status, and the dates of registration, appointment, consent,
+assessment and the follow-up visits — stays in clear columns.
 """
 
 from __future__ import annotations
@@ -13,6 +18,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from renkou.core.sealed import (
+    SealedBooleanField,
+    SealedCharField,
+    SealedDateField,
+    SealedJSONField,
+    SealedTextField,
+)
+
+
+def _ctx(model: str, field: str) -> bytes:
+    return f"programmes.{model}.{field}".encode()
 
 
 class RiskLevel(models.TextChoices):
@@ -77,31 +94,48 @@ class NfpcpCheck(models.Model):
     )
     # False once the planned pregnancy is over (outcome, not pregnant, withdrawn).
     open = models.BooleanField(default=True)
-    closed_reason = models.CharField(_("结束原因"), max_length=100, blank=True)
+    closed_reason = SealedCharField(
+        _("结束原因"), max_length=100, blank=True, context=_ctx("NfpcpCheck", "closed_reason")
+    )
     consent_on = models.DateField(_("知情同意日期"), null=True, blank=True)
     consent_wife = models.BooleanField(_("女方已签字"), default=False)
     consent_husband = models.BooleanField(_("男方已签字"), default=False)
-    risk_level = models.CharField(
-        _("风险评估"), max_length=10, choices=RiskLevel.choices, blank=True
+    risk_level = SealedCharField(
+        _("风险评估"), max_length=10, choices=RiskLevel.choices, blank=True,
+        context=_ctx("NfpcpCheck", "risk_level"),
+    )  # fmt: skip
+    # RiskFactor values; padded so that the number of factors does not show either.
+    risk_factors = SealedJSONField(
+        _("风险因素"), default=list, pad_to=128, context=_ctx("NfpcpCheck", "risk_factors")
     )
-    risk_factors = models.JSONField(_("风险因素"), default=list)  # RiskFactor values
-    counselling_class = models.CharField(
-        _("咨询指导分类"), max_length=1, choices=CounsellingClass.choices, blank=True
-    )
-    advice = models.TextField(_("咨询指导意见"), blank=True)
+    counselling_class = SealedCharField(
+        _("咨询指导分类"), max_length=1, choices=CounsellingClass.choices, blank=True,
+        context=_ctx("NfpcpCheck", "counselling_class"),
+    )  # fmt: skip
+    advice = SealedTextField(_("咨询指导意见"), blank=True, context=_ctx("NfpcpCheck", "advice"))
     assessed_on = models.DateField(_("评估告知日期"), null=True, blank=True)
     assessed_by = models.CharField(_("评估医生"), max_length=50, blank=True)
-    referred_on = models.DateField(_("转诊日期"), null=True, blank=True)
-    referred_to = models.CharField(_("转诊机构"), max_length=100, blank=True)
-    referral_reason = models.CharField(_("转诊原因"), max_length=200, blank=True)
-    early_followup_on = models.DateField(_("早孕随访日期"), null=True, blank=True)
-    pregnant = models.BooleanField(_("已怀孕"), null=True)
-    lmp = models.DateField(_("末次月经"), null=True, blank=True)
-    outcome_followup_on = models.DateField(_("妊娠结局随访日期"), null=True, blank=True)
-    outcome_type = models.CharField(
-        _("妊娠结局"), max_length=12, choices=OutcomeType.choices, blank=True
+    # Only high-risk couples are referred: that a referral happened is sealed too.
+    referred_on = SealedDateField(
+        _("转诊日期"), null=True, blank=True, context=_ctx("NfpcpCheck", "referred_on")
     )
-    outcome_date = models.DateField(_("结局日期"), null=True, blank=True)
+    referred_to = SealedCharField(
+        _("转诊机构"), max_length=100, blank=True, context=_ctx("NfpcpCheck", "referred_to")
+    )
+    referral_reason = SealedCharField(
+        _("转诊原因"), max_length=200, blank=True, context=_ctx("NfpcpCheck", "referral_reason")
+    )
+    early_followup_on = models.DateField(_("早孕随访日期"), null=True, blank=True)
+    pregnant = SealedBooleanField(_("已怀孕"), null=True, context=_ctx("NfpcpCheck", "pregnant"))
+    lmp = SealedDateField(_("末次月经"), null=True, blank=True, context=_ctx("NfpcpCheck", "lmp"))
+    outcome_followup_on = models.DateField(_("妊娠结局随访日期"), null=True, blank=True)
+    outcome_type = SealedCharField(
+        _("妊娠结局"), max_length=12, choices=OutcomeType.choices, blank=True,
+        context=_ctx("NfpcpCheck", "outcome_type"),
+    )  # fmt: skip
+    outcome_date = SealedDateField(
+        _("结局日期"), null=True, blank=True, context=_ctx("NfpcpCheck", "outcome_date")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -134,9 +168,9 @@ class NfpcpResult(models.Model):
     check_record = models.ForeignKey(NfpcpCheck, on_delete=models.PROTECT, related_name="results")
     item_no = models.PositiveSmallIntegerField(_("项目编号"))
     subject = models.CharField(_("对象"), max_length=1, choices=Subject.choices)
-    value = models.CharField(_("结果"), max_length=60)
+    value = SealedCharField(_("结果"), max_length=60, context=_ctx("NfpcpResult", "value"))
     unit = models.CharField(_("单位"), max_length=20, blank=True)
-    abnormal = models.BooleanField(_("异常"))
+    abnormal = SealedBooleanField(_("异常"), context=_ctx("NfpcpResult", "abnormal"))
     reviewer = models.CharField(_("审核人"), max_length=50)
     examined_on = models.DateField(_("检查日期"))
     import_batch = models.ForeignKey(

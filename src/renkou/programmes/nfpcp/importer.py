@@ -11,7 +11,6 @@ identity number must be that spouse's.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from renkou.core import crypto
 from renkou.core.audit import audit_record
 from renkou.core.intake import (
     ColumnSpec,
@@ -87,8 +87,10 @@ def _header(name: str) -> str:
 
 
 def _digest(row: Row) -> str:
+    """The row's fingerprint, keyed: a plain hash of a row (an ID number and a result
+    from a short list) could be reversed by trying the candidates (ADR 0009)."""
     parts = [row.text(c.field) for c in RESULTS_SPEC.columns]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return crypto.blind_index("\x1f".join(parts), purpose="nfpcp.results_row")
 
 
 def _check_for(row: Row, checks: dict[str, NfpcpCheck | None], actor: User | None) -> NfpcpCheck:

@@ -48,6 +48,9 @@ from renkou.worklists.outcomes import Outcome
 from renkou.worklists.services import workitem_close, workitem_open
 
 EARLY_KIND = "nfpcp_early_pregnancy"
+# What a follow-up found stays in the sealed check; the work item (a clear column, shown
+# on worklists) and the audit log only say that it was done (ADR 0009).
+FOLLOWED_UP = gettext_lazy("已随访（结果见孕前检查记录）")
 OUTCOME_KIND = "nfpcp_outcome"
 GESTATION_WEEKS_EARLY = 12
 # Outcome follow-up: expected delivery (LMP + 280 days) plus the 42-day puerperium.
@@ -352,7 +355,7 @@ def nfpcp_assess(
             subject_ref=subject_ref(check),
             actor=actor,
         )
-        _audit("assess", actor, check, risk=risk_level)
+        _audit("assess", actor, check)
     return check
 
 
@@ -541,18 +544,19 @@ def nfpcp_early_followup(
             assert lmp is not None
             _reopen_for_pregnancy(check)
             check.pregnant, check.lmp, check.status = True, lmp, NfpcpCheck.Status.PREGNANT
-            weeks = (followed_on - lmp).days // 7
-            evidence = register_text(gettext_lazy("已怀孕，孕%(weeks)s周随访"), {"weeks": weeks})
-            _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor, note=note)
+            _close_item(
+                check, EARLY_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor, note=note
+            )
             _open_outcome_item(check, lmp, actor)
         else:
             check.pregnant = False
-            evidence = register_text(gettext_lazy("随访期内未怀孕"))
-            _close_item(check, EARLY_KIND, Outcome.DONE, evidence, actor, note=note)
+            _close_item(
+                check, EARLY_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor, note=note
+            )
             _close_check(check, register_text(gettext_lazy("随访期内未怀孕")))
         fields = ["early_followup_on", "pregnant", "lmp", "status", "open", "closed_reason"]
         _save(check, None, fields)
-        _audit("early_followup", actor, check, pregnant=str(pregnant))
+        _audit("early_followup", actor, check)
     return check
 
 
@@ -599,14 +603,10 @@ def nfpcp_outcome_followup(
     with transaction.atomic():
         check.outcome_followup_on = followed_on
         check.outcome_type, check.outcome_date = outcome_type, outcome_date
-        evidence = register_text(
-            gettext_lazy("妊娠结局：%(outcome)s"),
-            {"outcome": register_text(OutcomeType(outcome_type).label)},
-        )
-        _close_item(check, OUTCOME_KIND, Outcome.DONE, evidence, actor, note=note)
+        _close_item(check, OUTCOME_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor, note=note)
         _close_check(check, register_text(gettext_lazy("已随访妊娠结局")))
         fields = ["outcome_followup_on", "outcome_type", "outcome_date", "status", "open",
                   "closed_reason"]  # fmt: skip
         _save(check, None, fields)
-        _audit("outcome_followup", actor, check, outcome=outcome_type)
+        _audit("outcome_followup", actor, check)
     return check

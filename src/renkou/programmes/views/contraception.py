@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -26,6 +25,7 @@ from renkou.core.spreadsheets import Sheet, xlsx_bytes, xlsx_response
 from renkou.programmes.contraception import (
     contraception_service_record,
     handout_queryset_for_user,
+    handout_totals,
     service_get_for_user,
     service_queryset_for_user,
     supply_handout_record,
@@ -216,18 +216,12 @@ def contraception_supplies(request: HttpRequest) -> HttpResponse:
             action="contraception.ledger_export", request=request, detail={"rows": written}
         )
         return xlsx_response(content, "supply-ledger")
-    totals = (
-        rows.values("org_unit__name", "supply")
-        .annotate(total=Sum("quantity"))
-        .order_by("org_unit__name", "supply")
-    )
-    labels = dict(Supply.choices)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(action="contraception.ledger", request=request, detail={"page": page.number})
     context = {
         "form": form,
         "page": page,
-        "totals": [{**t, "label": labels.get(t["supply"], t["supply"])} for t in totals],
+        "totals": handout_totals(rows),
         "unit": unit,
     }
     return render(request, "programmes/contraception_supplies.html", context)

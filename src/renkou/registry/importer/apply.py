@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -11,6 +12,7 @@ from django.db.models import Max
 from renkou.core.audit import audit_record
 from renkou.core.db import refresh_planner_stats
 from renkou.core.models import ImportBatch, User
+from renkou.core.sealed import SealedCharField
 from renkou.linkage.names import name_initials, name_pinyin, normalize_name
 from renkou.registry import identity
 from renkou.registry.importer.fastinsert import FastInsert, db_date, reserve_ids, select_by
@@ -55,6 +57,10 @@ def _fill(person: Person, record: Record, batch: ImportBatch) -> Person:
     return person
 
 
+# Sealed columns (ADR 0009): the tuples below carry their blobs, sealed here.
+_PERSON_ADDRESS = cast("SealedCharField[str, str]", Person._meta.get_field("address"))
+_HOUSEHOLD_ADDRESS = cast("SealedCharField[str, str]", Household._meta.get_field("address"))
+
 _PERSON_FIELDS = (
     "id", "external_id", "name", "name_pinyin", "name_initials", "sex", "birth_date",
     "id_cipher", "id_index", "id_masked", "id_kind", "id_warning", "ethnicity", "hukou_type",
@@ -88,7 +94,8 @@ def _person_row(
         db_date(record.birth_date), cipher, index, masked, kind, warning, record.ethnicity,
         record.hukou_type, record.hukou_unit.pk if record.hukou_unit else None,
         record.hukou_code, record.residence_unit.pk if record.residence_unit else None,
-        record.residence_code, record.address, record.org_unit.pk, record.marital_status,
+        record.residence_code, _PERSON_ADDRESS.seal(record.address), record.org_unit.pk,
+        record.marital_status,
         parents[0], parents[1], phone_cipher, phone_masked, batch.pk, record.row.number,
         record.source_hash, actor_id,
     )  # fmt: skip
@@ -156,7 +163,7 @@ class _Writer:
                     c,
                     unit_pk[c],
                     first[c].hukou_type,
-                    first[c].address,
+                    _HOUSEHOLD_ADDRESS.seal(first[c].address),
                     self.batch.pk,
                 )
                 for pk, c in zip(ids, fresh, strict=True)

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from renkou.core.sealed import SealedCharField
 from renkou.registry.models.codes import HukouType, Relation
 
 
@@ -22,7 +23,10 @@ class Household(models.Model):
     hukou_type = models.CharField(
         _("户口性质"), max_length=1, choices=HukouType.choices, default=HukouType.AGRICULTURAL
     )
-    address = models.CharField(_("地址"), max_length=200, blank=True)
+    # Sealed at rest (ADR 0009).
+    address = SealedCharField(
+        _("地址"), max_length=200, blank=True, pad_to=64, context=b"registry.Household.address"
+    )
     version = models.PositiveIntegerField(default=1)
     import_batch = models.ForeignKey(
         "core.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

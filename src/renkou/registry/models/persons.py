@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from renkou.core.sealed import SealedCharField
 from renkou.registry.models.codes import (
     ETHNIC_GROUPS,
     HukouType,
@@ -50,7 +51,10 @@ class Person(models.Model):
         "core.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     residence_code = models.CharField(_("现居住地区划代码"), max_length=14, blank=True)
-    address = models.CharField(_("详细地址"), max_length=200, blank=True)
+    # Sealed at rest (ADR 0009); nothing looks a person up by address.
+    address = SealedCharField(
+        _("详细地址"), max_length=200, blank=True, pad_to=64, context=b"registry.Person.address"
+    )
     # The managing unit (管理地) under the management-place rules: the scoping key.
     org_unit = models.ForeignKey(
         "core.OrgUnit", on_delete=models.PROTECT, related_name="persons", verbose_name=_("管理单位")

@@ -20,7 +20,6 @@ from renkou.registry.models import (
     LeaveReason,
     LifeEvent,
     MaritalStatus,
-    Membership,
     Person,
 )
 from renkou.registry.services.households import household_add_member
@@ -32,7 +31,6 @@ from renkou.registry.services.marriages import (
 )
 from renkou.registry.services.persons import (
     PersonData,
-    event_append,
     person_deregister,
     person_register,
     person_update,
@@ -97,27 +95,6 @@ def _register_new(report: ChangeReport, actor: User) -> None:
     report.result_person = person
 
 
-def _leave_household(person: Person, report: ChangeReport, actor: User) -> None:
-    """A person who leaves the register also leaves their household card (history kept)."""
-    membership = (
-        Membership.objects.filter(person=person, left__isnull=True)
-        .select_related("household")
-        .first()
-    )
-    if membership is None:
-        return
-    Membership.objects.filter(pk=membership.pk).update(left=report.event_date)
-    event_append(
-        person=person,
-        kind=LifeEvent.Kind.HOUSEHOLD,
-        actor=actor,
-        source=SOURCE,
-        event_date=report.event_date,
-        source_ref=str(report.pk),
-        changes={"household": [membership.household.code, ""]},
-    )
-
-
 def _deregister(report: ChangeReport, actor: User) -> None:
     person = _fresh(report.subject)
     reason = LeaveReason.DIED if report.kind == Kind.DEATH else LeaveReason.MOVED_OUT
@@ -131,7 +108,6 @@ def _deregister(report: ChangeReport, actor: User) -> None:
         evidence=report.place,
         source_ref=str(report.pk),
     )
-    _leave_household(person, report, actor)
     if reason == LeaveReason.DIED:
         marriage_widow(
             deceased=person,

@@ -16,7 +16,7 @@ from renkou.core.models import OrgUnit, User
 from renkou.linkage import idnumber
 from renkou.linkage.names import name_initials, name_pinyin, normalize_name
 from renkou.registry import identity, rules
-from renkou.registry.models import LeaveReason, LifeEvent, Person
+from renkou.registry.models import LeaveReason, LifeEvent, Membership, Person, Relation
 
 # Fields a correction may change directly (identity number and phone have their own path).
 EDITABLE_FIELDS = (
@@ -331,6 +331,7 @@ def person_deregister(
             evidence=evidence,
             changes={"status": ["active", "left"], "left_reason": ["", reason]},
         )
+        _leave_household(person, on=on, actor=actor, source=source, source_ref=source_ref)
         audit_record(
             action="person.deregister",
             actor=actor,
@@ -341,6 +342,59 @@ def person_deregister(
     return person
 
 
+def _leave_household(
+    person: Person, *, on: dt.date, actor: User | None, source: str, source_ref: str
+) -> None:
+    """A person who leaves the register leaves their household card too (the membership
+    is closed on the same date, never deleted)."""
+    membership = (
+        Membership.objects.filter(person=person, left__isnull=True)
+        .select_related("household")
+        .first()
+    )
+    if membership is None:
+        return
+    Membership.objects.filter(pk=membership.pk).update(left=on)
+    event_append(
+        person=person,
+        kind=LifeEvent.Kind.HOUSEHOLD,
+        actor=actor,
+        source=source,
+        event_date=on,
+        source_ref=source_ref,
+        changes={"household": [membership.household.code, ""]},
+    )
+
+
+def _rejoin_household(person: Person, *, left_on: dt.date, actor: User | None, source: str) -> bool:
+    """Put a restored person back on the card their deregistration closed, if that card
+    can take them (no other current card; a head only where the card has no head)."""
+    if Membership.objects.filter(person=person, left__isnull=True).exists():
+        return False
+    membership = (
+        Membership.objects.filter(person=person, left=left_on)
+        .select_related("household")
+        .order_by("-pk")
+        .first()
+    )
+    if membership is None:
+        return False
+    current = Membership.objects.filter(household=membership.household, left__isnull=True)
+    if membership.relation == Relation.SELF and current.filter(relation=Relation.SELF).exists():
+        return False
+    if membership.relation != Relation.SELF and not current.exists():
+        return False  # the first member of a card is its head
+    Membership.objects.filter(pk=membership.pk).update(left=None)
+    event_append(
+        person=person,
+        kind=LifeEvent.Kind.HOUSEHOLD,
+        actor=actor,
+        source=source,
+        changes={"household": ["", membership.household.code]},
+    )
+    return True
+
+
 def person_restore(
     *, person: Person, expected_version: int, actor: User | None, evidence: str, source: str
 ) -> Person:
@@ -349,7 +403,7 @@ def person_restore(
         raise ValidationError(_("该人员在册，无需回档。"), code="already_active")
     if not evidence.strip():
         raise ValidationError(_("回档须说明依据。"), code="evidence_required")
-    old_reason = person.left_reason
+    old_reason, old_left = person.left_reason, person.left_date
     person.status, person.left_reason, person.left_date = Person.Status.ACTIVE, "", None
     fields = ["status", "left_reason", "left_date"]
     if old_reason == LeaveReason.DIED:
@@ -365,6 +419,9 @@ def person_restore(
             evidence=evidence,
             changes={"status": ["left", "active"], "left_reason": [old_reason, ""]},
         )
+        # A merge's undo puts memberships back itself, exactly as the merge moved them.
+        if old_left is not None and old_reason != LeaveReason.DUPLICATE:
+            _rejoin_household(person, left_on=old_left, actor=actor, source=source)
         audit_record(
             action="person.restore", actor=actor, object_type="person", object_id=person.pk
         )

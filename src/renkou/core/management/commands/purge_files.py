@@ -1,4 +1,5 @@
-"""``renkou purge_files``: delete stored uploads and generated files past their TTL."""
+"""``renkou purge_files``: delete stored uploads, generated files and finished background
+task results past their TTL."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from renkou.core.housekeeping import files_purge
+from renkou.core.housekeeping import files_purge, task_results_prune
 
 
 class Command(BaseCommand):
     help = (
-        "删除超过保存期限的上传文件和导出文件（数据目录下 imports/、exports/）。"
+        "删除超过保存期限的上传文件和导出文件（数据目录下 imports/、exports/）"
+        "以及后台任务的已完成记录。"
         "Run it daily (cron or a systemd timer)."
     )
 
@@ -32,9 +34,13 @@ class Command(BaseCommand):
             hours = settings.RENKOU_FILE_TTL_HOURS
         try:
             removed = files_purge(older_than_hours=hours)
+            tasks = task_results_prune(older_than_hours=hours)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
-            self.stdout.write(json.dumps({"removed": removed, "older_than_hours": hours}))
+            summary = {"removed": removed, "tasks_removed": tasks, "older_than_hours": hours}
+            self.stdout.write(json.dumps(summary))
         else:
-            self.stdout.write(f"removed {removed} files older than {hours} h")
+            self.stdout.write(
+                f"removed {removed} files and {tasks} finished task results older than {hours} h"
+            )
