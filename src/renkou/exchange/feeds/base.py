@@ -15,9 +15,9 @@ and is a row error.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 from renkou.core import crypto
 from renkou.core.intake import Row, RowError, TableSpec
@@ -162,9 +162,13 @@ def _date(kind: FeedKind, row: Row, name: str, today: dt.date) -> dt.date | None
     return value
 
 
+# The keyed digests of a feed row's content and natural key (core.crypto.row_digest).
+DIGEST_PURPOSE: Final = "exchange.feed_row"
+
+
 def _digest(parts: list[str]) -> str:
     # Unit separator between fields: no cleaned cell value contains it.
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return crypto.row_digest("\x1f".join(parts), purpose=DIGEST_PURPOSE)
 
 
 def _values(kind: FeedKind, row: Row) -> dict[str, str]:

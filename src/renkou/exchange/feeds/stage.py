@@ -21,7 +21,6 @@ Identity numbers are then encrypted and indexed a column at a time
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from renkou.core.intake import RowError
 from renkou.core.intake.cells import CellError
 from renkou.core.intake.columns import ColumnBatch
 from renkou.exchange.feeds.base import (
+    DIGEST_PURPOSE,
     FEED_ID_CONTEXT,
     FeedKind,
     FeedRecord,
@@ -305,12 +305,12 @@ def _fill_fast(
     events = [v or None for v in col(kind.event_date)]
     sheet = batch.sheet[:100]
     numbers = batch.numbers
-    sha256 = hashlib.sha256
+    digest = crypto.row_digest
     quote = json_string
     for i in fast:
         source = source_col[i]
         extra = ", ".join([label + quote(c[i]) for label, _, c in extra_columns if c[i]])
-        content = sha256("\x1f".join([c[i] for c in columns]).encode("utf-8")).hexdigest()
+        content = digest("\x1f".join([c[i] for c in columns]), purpose=DIGEST_PURPOSE)
         key = f"s:{source}" if source else "n:" + "\x1f".join([c[i] for c in natural])
         values = (
             sheet, numbers[i], source[:64], content, name_col[i][:50],

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from renkou.core import crypto
 from renkou.core.intake import Row, RowError
 from renkou.core.intake.cells import mask_raw
 from renkou.core.models import OrgUnit
@@ -80,13 +80,16 @@ def _header(field_name: str) -> str:
     return REGISTER_SPEC.column(field_name).aliases[0]
 
 
+ROW_DIGEST_PURPOSE = "registry.row"
+
+
 def row_hash(row: Row) -> str:
     # Unit separator between fields: no cleaned cell value contains it.
     values = row.values
     payload = "\x1f".join(
         [v if type(v) is str else v.isoformat() for v in (values.get(f, "") for f in HASHED_FIELDS)]  # type: ignore[union-attr]
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return crypto.row_digest(payload, purpose=ROW_DIGEST_PURPOSE)
 
 
 def _code(row: Row, name: str, parse: Callable[[str], str]) -> str:
