@@ -153,3 +153,22 @@ def test_clean_column_equals_clean_cell(raw: list[str]) -> None:
                 expected = ("", str(exc))
             got = (values[i], failed[i]) if i in failed else values[i]
             assert got == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 15), cells), max_size=12))
+def test_register_rows_column_wise_equal_row_wise(changes: list[tuple[int, int, str]]) -> None:
+    from renkou.registry.importer.spec import REGISTER_SPEC
+    from tests.registry.importer.register_files import family_rows, write_csv
+
+    body = family_rows()
+    for row, col, value in changes:
+        body[row][col] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(Path(tmp) / "r.csv", body)
+        both = [
+            read_table(path=path, fmt="csv", spec=REGISTER_SPEC, columnar=columnar)
+            for columnar in (True, False)
+        ]
+        assert list(both[0].rows) == list(both[1].rows)
+        assert both[0].notices == both[1].notices
