@@ -22,13 +22,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from renkou.benchmarks.stats import summary_ms
 from renkou.core.models import OrgUnit, User
 from renkou.core.services import user_create
 
@@ -211,6 +214,24 @@ class LoadResult:
     @property
     def done(self) -> int:
         return sum(len(v) for v in self.timings.values())
+
+    def summary(
+        self, *, kinds: Sequence[str], users: int, workers: int, threads: int, think_ms: int
+    ) -> dict[str, object]:
+        """The part of a bench's JSON that every HTTP bench reports alike."""
+        return {
+            "users": users,
+            "requests": self.done,
+            "errors": len(self.errors),
+            "first_errors": self.errors[:5],
+            "wall_s": round(self.wall_s, 2),
+            "throughput_rps": round(self.done / self.wall_s, 1) if self.wall_s else 0.0,
+            "server": f"gunicorn {workers} workers x {threads} threads",
+            "think_ms": think_ms,
+            "all": summary_ms([t for v in self.timings.values() for t in v]),
+            "by_kind": {k: summary_ms(self.timings[k]) for k in kinds if self.timings.get(k)},
+            "data_dir": str(settings.DATA_DIR),
+        }
 
 
 def run_load(

@@ -15,12 +15,10 @@ import datetime as dt
 import random
 import time
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
 
 from renkou.benchmarks.http import Probe, bench_account, run_load
-from renkou.benchmarks.stats import summary_ms
 from renkou.core.models import OrgUnit, Role
 from renkou.exchange.models import FeedLink, ReconcileRun, ReportTally
 from renkou.exchange.report_tally import tally_month_rebuild
@@ -112,15 +110,7 @@ def run_report_bench(
         "tally_rows": rows,
         "tally_rebuild_s": rebuild_s,
         "township": township.name,
-        "users": users,
-        "requests": load.done,
-        "errors": len(load.errors),
-        "first_errors": load.errors[:5],
-        "wall_s": round(load.wall_s, 2),
-        "throughput_rps": round(load.done / load.wall_s, 1) if load.wall_s else 0.0,
-        "server": f"gunicorn {workers} workers x {threads} threads",
-        "think_ms": think_ms,
-        "all": summary_ms([t for v in load.timings.values() for t in v]),
-        "by_kind": {k: summary_ms(load.timings[k]) for k in KINDS if load.timings.get(k)},
-        "data_dir": str(settings.DATA_DIR),
+        **load.summary(
+            kinds=KINDS, users=users, workers=workers, threads=threads, think_ms=think_ms
+        ),
     }

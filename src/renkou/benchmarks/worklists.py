@@ -14,12 +14,10 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
 from renkou.benchmarks.http import Probe, bench_account, run_load
-from renkou.benchmarks.stats import summary_ms
 from renkou.core.models import OrgUnit, Role
 from renkou.programmes.models import Campaign
 from renkou.registry.models import Person
@@ -194,15 +192,7 @@ def run_worklist_bench(
         "township_open_items": target.township_items,
         "village": target.village.name,
         "village_open_items": target.village_items,
-        "users": users,
-        "requests": load.done,
-        "errors": len(load.errors),
-        "first_errors": load.errors[:5],
-        "wall_s": round(load.wall_s, 2),
-        "throughput_rps": round(load.done / load.wall_s, 1) if load.wall_s else 0.0,
-        "server": f"gunicorn {workers} workers x {threads} threads",
-        "think_ms": think_ms,
-        "all": summary_ms([t for v in load.timings.values() for t in v]),
-        "by_kind": {k: summary_ms(load.timings[k]) for k in KINDS if load.timings.get(k)},
-        "data_dir": str(settings.DATA_DIR),
+        **load.summary(
+            kinds=KINDS, users=users, workers=workers, threads=threads, think_ms=think_ms
+        ),
     }
