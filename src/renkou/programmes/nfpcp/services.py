@@ -342,19 +342,10 @@ def nfpcp_assess(
         fields = ["risk_level", "risk_factors", "counselling_class", "advice", "assessed_by",
                   "assessed_on", "status"]  # fmt: skip
         _save(check, check.version, fields)
-        workitem_open(
-            kind=EARLY_KIND,
-            org_unit=check.org_unit,
-            title=register_text(
-                gettext_lazy("早孕随访：%(wife)s（%(slip)s）"),
-                {"wife": check.wife.name, "slip": check.slip_number},
-            ),
-            due_date=assessed_on + dt.timedelta(days=window),
-            source="nfpcp",
-            subject_person=check.wife,
-            subject_ref=subject_ref(check),
-            actor=actor,
-        )
+        _open_followup(
+            check, EARLY_KIND, gettext_lazy("早孕随访：%(wife)s（%(slip)s）"),
+            assessed_on + dt.timedelta(days=window), actor,
+        )  # fmt: skip
         _audit("assess", actor, check)
     return check
 
@@ -497,14 +488,19 @@ def _reopen_for_pregnancy(check: NfpcpCheck) -> None:
 def _open_outcome_item(check: NfpcpCheck, lmp: dt.date, actor: User) -> None:
     if open_item(check, OUTCOME_KIND) is not None:
         return  # a corrected early follow-up keeps the outcome item it opened before
+    _open_followup(
+        check, OUTCOME_KIND, gettext_lazy("妊娠结局随访：%(wife)s（%(slip)s）"),
+        lmp + dt.timedelta(days=OUTCOME_DUE_DAYS), actor,
+    )  # fmt: skip
+
+
+def _open_followup(check: NfpcpCheck, kind: str, title: Promise, due: dt.date, actor: User) -> None:
+    """A follow-up item of the check; its title names the wife and the slip only."""
     workitem_open(
-        kind=OUTCOME_KIND,
+        kind=kind,
         org_unit=check.org_unit,
-        title=register_text(
-            gettext_lazy("妊娠结局随访：%(wife)s（%(slip)s）"),
-            {"wife": check.wife.name, "slip": check.slip_number},
-        ),
-        due_date=lmp + dt.timedelta(days=OUTCOME_DUE_DAYS),
+        title=register_text(title, {"wife": check.wife.name, "slip": check.slip_number}),
+        due_date=due,
         source="nfpcp",
         subject_person=check.wife,
         subject_ref=subject_ref(check),
