@@ -43,7 +43,7 @@ from renkou.core.intake.columns import ColumnBatch, read_columns
 from renkou.core.intake.spool import RowSpool
 from renkou.core.models import ImportBatch, ImportRowError, OrgUnit, User
 from renkou.exchange.feeds import FEEDS, FeedKind
-from renkou.exchange.feeds.base import next_key
+from renkou.exchange.feeds.base import key_digest, next_key
 from renkou.exchange.feeds.stage import (
     CONTENT_HASH,
     STAGED_FIELDS,
@@ -143,7 +143,10 @@ def _read(
                 continue
             if source:
                 seen_sources[source] = outcome.number
-            natural_key = next_key(outcome.key_material, seen_keys)
+            material = outcome.key_material
+            # A record number's material ("s:…") never repeats here (a repeat is refused
+            # above): only content keys need counting, which keeps memory to them.
+            natural_key = key_digest(material) if source else next_key(material, seen_keys)
             old = current.pop(natural_key, None)
             if old is None:
                 run.created += 1

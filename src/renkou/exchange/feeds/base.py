@@ -228,6 +228,11 @@ def normalise_row(kind: FeedKind, row: Row, today: dt.date) -> FeedRecord:
     )  # fmt: skip
 
 
+def key_digest(material: str) -> str:
+    """The natural key of a row whose key material occurs once."""
+    return _digest([material])
+
+
 def next_key(material: str, seen: dict[str, int]) -> str:
     """The natural key of the next row with this key material: its hash, with an ordinal
     for a repeat of a content key (twins, a row sent twice) so none is lost. ``seen``
