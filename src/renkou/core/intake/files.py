@@ -18,6 +18,7 @@ from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from renkou.core.models import ImportBatch, User
 
@@ -135,7 +136,7 @@ def check_file(path: Path, *, name: str | None = None) -> FileFormat:
     size = path.stat().st_size
     if size > settings.RENKOU_UPLOAD_MAX_BYTES:
         limit_mb = settings.RENKOU_UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise IntakeError(f"文件过大（上限 {limit_mb} MB），已拒绝。")
+        raise IntakeError(_("文件过大（上限 %(mb)s MB），已拒绝。") % {"mb": limit_mb})
     if size == 0:
         raise IntakeError("文件为空。")
     fmt = sniff_format(path)
@@ -211,10 +212,10 @@ def upload_spool(upload: UploadedFile) -> Iterator[Path]:
     before a byte is written, and only .csv, .xlsx and .xls names are taken."""
     if upload.size is not None and upload.size > settings.RENKOU_UPLOAD_MAX_BYTES:
         limit_mb = settings.RENKOU_UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise IntakeError(f"文件过大（上限 {limit_mb} MB），已拒绝。")
+        raise IntakeError(_("文件过大（上限 %(mb)s MB），已拒绝。") % {"mb": limit_mb})
     suffix = Path(upload_name(upload)).suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xls"):
-        raise IntakeError("只接受 .csv、.xlsx 或 .xls 文件。")
+        raise IntakeError(_("只接受 .csv、.xlsx 或 .xls 文件。"))
     spool = Path(settings.DATA_DIR) / "imports" / "incoming"
     spool.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=spool, suffix=suffix) as tmp:
