@@ -59,9 +59,10 @@ def test_accept_valid_and_dry_run(cast: Any, data_dir: Path) -> None:
     dry = _run("--kind", "marriage", path, "--month", "2026-01", "--dry-run")
     assert (dry["status"], dry["rows_error"], dry["created"]) == ("dry_run", 1, 2)
     assert FeedRow.objects.count() == 0
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="正确的行已导入；有 1 行被拒绝") as info:
         call_command("import", "--kind", "marriage", path, "--month", "2026-01",
                      "--accept-valid", stdout=StringIO(), stderr=StringIO())  # fmt: skip
+    assert info.value.returncode == 3
     assert FeedRow.objects.count() == 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from io import StringIO
 from pathlib import Path
@@ -16,6 +17,10 @@ from renkou.registry.models import Person
 from tests.registry.importer.register_files import HEADER, family_rows, write_csv
 
 pytestmark = pytest.mark.django_db
+
+RowsRejectedError = importlib.import_module(
+    "renkou.registry.management.commands.import"
+).RowsRejectedError
 
 
 @pytest.fixture
@@ -53,13 +58,29 @@ def test_rejected_rows_exit_non_zero_with_report(cast: Any, data_dir: Path) -> N
     assert Person.objects.count() == 0
 
 
-def test_accept_valid_still_fails_the_exit_code(cast: Any, data_dir: Path) -> None:
+def test_accept_valid_exits_3_when_rows_were_rejected(cast: Any, data_dir: Path) -> None:
+    """A script tells "some rows rejected, the rest applied" (3) from "nothing applied" (1)."""
     rows = family_rows()
     rows[4][2] = "未知"
-    with pytest.raises(CommandError):
-        call_command("import", str(write_csv(data_dir / "r.csv", rows)), "--accept-valid",
-                     stdout=StringIO(), stderr=StringIO())  # fmt: skip
+    path = str(write_csv(data_dir / "r.csv", rows))
+    with pytest.raises(RowsRejectedError, match="正确的行已导入；有 1 行被拒绝") as info:
+        call_command("import", path, "--accept-valid", stdout=StringIO(), stderr=StringIO())
+    assert info.value.returncode == 3
+    assert "errors.csv" in str(info.value)
     assert Person.objects.count() == 4
+    rows[3][2] = "未知"  # another file, now without --accept-valid: nothing is written
+    other = str(write_csv(data_dir / "r2.csv", rows))
+    with pytest.raises(CommandError) as rejected:
+        call_command("import", other, stdout=StringIO(), stderr=StringIO())
+    assert not isinstance(rejected.value, RowsRejectedError)
+    assert rejected.value.returncode == 1
+    assert Person.objects.count() == 4
+
+
+def test_accept_valid_with_no_bad_row_exits_0(cast: Any, data_dir: Path) -> None:
+    path = str(write_csv(data_dir / "r.csv", family_rows()))
+    summary = _run(path, "--accept-valid")
+    assert (summary["status"], summary["rows_error"], summary["created"]) == ("applied", 0, 5)
 
 
 def test_map_option_and_dry_run(cast: Any, data_dir: Path) -> None:

@@ -64,6 +64,28 @@ def _feed_summary(result: FeedImportResult) -> dict[str, Any]:
     }
 
 
+# Exit statuses a script can rely on: 0 every row is in, or a dry run (its summary lists
+# the errors); 1 nothing was written (a bad file, or a row error without --accept-valid);
+# 3 the valid rows were written and the others rejected (--accept-valid). 2 is argparse's
+# usage error.
+EXIT_PARTIAL = 3
+
+
+class RowsRejectedError(CommandError):
+    """--accept-valid wrote the valid rows and rejected the rest (exit status 3)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=EXIT_PARTIAL)
+
+
+def _finish(status: str, rows_error: int, report: str) -> None:
+    """End the command with the exit status its outcome calls for."""
+    if status == "rejected":
+        raise CommandError(f"有 {rows_error} 行被拒绝，未导入任何行。错误报告：{report}")
+    if rows_error and status == "applied":
+        raise RowsRejectedError(f"正确的行已导入；有 {rows_error} 行被拒绝，错误报告：{report}")
+
+
 class Command(BaseCommand):
     help = (
         "导入文件。--kind register：全员人口个案（旧系统迁移格式，CSV/XLSX/XLS）；"
@@ -71,6 +93,7 @@ class Command(BaseCommand):
         "部门月度数据（须加 --month YYYY-MM）；--kind nfpcp_results：县级服务中心的"
         "孕前优生健康检查结果。默认整文件原子导入：任一行有错则不导入任何行；"
         "--accept-valid 导入正确的行并报告错误行。同一文件重复导入不做任何改动。"
+        "退出码：0 全部导入（或 --dry-run）；1 未导入任何行；3 正确的行已导入、有行被拒绝。"
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -117,8 +140,7 @@ class Command(BaseCommand):
         except IntakeError as exc:
             raise CommandError(str(exc)) from exc
         self._report(result, as_json=options["json"])
-        if result.status == "rejected" or (result.rows_error and not options["dry_run"]):
-            raise CommandError(f"有 {result.rows_error} 行被拒绝，错误报告：{result.error_report}")
+        _finish(result.status, result.rows_error, result.error_report)
 
     def _feed(self, path: Path, options: dict[str, Any]) -> None:
         if not options["month"]:
@@ -137,8 +159,7 @@ class Command(BaseCommand):
         except IntakeError as exc:
             raise CommandError(str(exc)) from exc
         self._feed_report(result, as_json=options["json"])
-        if result.status == "rejected" or (result.rows_error and not options["dry_run"]):
-            raise CommandError(f"有 {result.rows_error} 行被拒绝，错误报告：{result.error_report}")
+        _finish(result.status, result.rows_error, result.error_report)
 
     def _nfpcp(self, path: Path, options: dict[str, Any]) -> None:
         # The programmes app owns this kind; imported here so `registry` stays importable alone.
@@ -176,8 +197,7 @@ class Command(BaseCommand):
                 f"错误 {result.rows_error}；用时 {result.seconds} 秒。"
             )
             self._print_problems(result.notices, result.errors, result.error_report)
-        if result.status == "rejected" or (result.rows_error and not options["dry_run"]):
-            raise CommandError(f"有 {result.rows_error} 行被拒绝，错误报告：{result.error_report}")
+        _finish(result.status, result.rows_error, result.error_report)
 
     def _feed_report(self, result: FeedImportResult, *, as_json: bool) -> None:
         if as_json:
