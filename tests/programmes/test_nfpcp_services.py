@@ -485,6 +485,52 @@ def test_a_reopened_followup_cannot_revive_a_check_after_a_new_registration(cast
     assert not WorkItem.objects.filter(status="open", kind=services.EARLY_KIND).exists()
 
 
+def test_a_pregnancy_corrected_to_not_pregnant_drops_the_lmp_and_the_outcome_item(
+    cast: Cast,
+) -> None:
+    """The officer recorded a pregnancy by mistake; the township reopens the early
+    follow-up and the officer records "not pregnant": no LMP stays behind, and the outcome
+    follow-up it opened is closed with a note, so the village list shows no phantom birth."""
+    officer, clerk = cast.users["officer"], cast.users["clerk"]
+    check = assessed(cast)
+    services.nfpcp_early_followup(
+        check=check, followed_on=_today(), pregnant=True, lmp=_today() - dt.timedelta(days=30),
+        actor=officer,
+    )  # fmt: skip
+    early = WorkItem.objects.get(kind=services.EARLY_KIND)
+    workitem_reopen(item=early, reason="误登为已怀孕", actor=clerk)
+    services.nfpcp_early_followup(
+        check=check, followed_on=_today(), pregnant=False, lmp=None, actor=officer
+    )
+    check.refresh_from_db()
+    assert (check.pregnant, check.lmp, check.open, check.status) == (False, None, False, "closed")
+    outcome = WorkItem.objects.get(kind=services.OUTCOME_KIND)
+    assert (outcome.status, outcome.outcome) == ("closed", "resolved")
+    assert outcome.events.filter(note__contains="更正为未怀孕").exists()
+    assert not WorkItem.objects.filter(status="open").exists()
+
+
+def test_a_recorded_outcome_is_not_undone_by_an_early_correction(cast: Cast) -> None:
+    officer, clerk = cast.users["officer"], cast.users["clerk"]
+    check = assessed(cast)
+    services.nfpcp_early_followup(
+        check=check, followed_on=_today(), pregnant=True, lmp=_today() - dt.timedelta(days=60),
+        actor=officer,
+    )  # fmt: skip
+    services.nfpcp_outcome_followup(
+        check=check, followed_on=_today(), outcome_type="live_birth",
+        outcome_date=_today() - dt.timedelta(days=1), actor=officer,
+    )  # fmt: skip
+    workitem_reopen(item=WorkItem.objects.get(kind=services.EARLY_KIND), reason="核实", actor=clerk)
+    with pytest.raises(ValidationError, match="已登记妊娠结局"):
+        services.nfpcp_early_followup(
+            check=check, followed_on=_today(), pregnant=False, lmp=None, actor=officer
+        )
+    check.refresh_from_db()
+    assert (check.outcome_type, check.pregnant) == ("live_birth", True)
+    assert check.lmp == _today() - dt.timedelta(days=60)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "reason"),
     [

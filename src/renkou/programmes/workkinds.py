@@ -41,7 +41,8 @@ NFPCP_EARLY = register_kind(
 NFPCP_OUTCOME = register_kind(
     code="nfpcp_outcome",
     label=_("孕前检查妊娠结局随访"),
-    allowed_outcomes=_FOLLOWUP_OUTCOMES,
+    # RESOLVED: the early follow-up that opened it was corrected to "not pregnant".
+    allowed_outcomes=_FOLLOWUP_OUTCOMES | {Outcome.RESOLVED},
     close_page=_nfpcp_close_page,
     close_page_label=_("孕前检查随访登记"),
 )

@@ -485,6 +485,20 @@ def _reopen_for_pregnancy(check: NfpcpCheck) -> None:
     check.open, check.closed_reason = True, ""
 
 
+def _withdraw_pregnancy(check: NfpcpCheck, actor: User) -> None:
+    """Not pregnant, perhaps correcting a reopened follow-up that had said pregnant: the
+    LMP goes and the outcome item it opened closes; a recorded outcome cannot be undone
+    from here."""
+    if check.outcome_type:
+        raise ValidationError(_("已登记妊娠结局，不能更正为未怀孕；请先更正妊娠结局随访。"))
+    check.pregnant, check.lmp = False, None
+    if open_item(check, OUTCOME_KIND) is not None:
+        _close_item(
+            check, OUTCOME_KIND, Outcome.RESOLVED, "", actor,
+            note=register_text(gettext_lazy("早孕随访更正为未怀孕，无需结局随访。")),
+        )  # fmt: skip
+
+
 def _open_outcome_item(check: NfpcpCheck, lmp: dt.date, actor: User) -> None:
     if open_item(check, OUTCOME_KIND) is not None:
         return  # a corrected early follow-up keeps the outcome item it opened before
@@ -545,7 +559,7 @@ def nfpcp_early_followup(
             )
             _open_outcome_item(check, lmp, actor)
         else:
-            check.pregnant = False
+            _withdraw_pregnancy(check, actor)
             _close_item(
                 check, EARLY_KIND, Outcome.DONE, register_text(FOLLOWED_UP), actor, note=note
             )
