@@ -9,6 +9,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from renkou.core.keyrotation import register_encrypted_field
+        from renkou.registry import workkinds  # noqa: F401 - registers the kinds
         from renkou.registry.identity import ID_CONTEXT, PHONE_CONTEXT
 
         register_encrypted_field("registry.Person", "id_cipher", ID_CONTEXT)

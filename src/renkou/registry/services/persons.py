@@ -16,7 +16,14 @@ from renkou.core.models import OrgUnit, User
 from renkou.linkage import idnumber
 from renkou.linkage.names import name_initials, name_pinyin, normalize_name
 from renkou.registry import identity, rules
-from renkou.registry.models import LeaveReason, LifeEvent, Membership, Person, Relation
+from renkou.registry.models import (
+    Household,
+    LeaveReason,
+    LifeEvent,
+    Membership,
+    Person,
+    Relation,
+)
 
 # Fields a correction may change directly (identity number and phone have their own path).
 EDITABLE_FIELDS = (
@@ -364,6 +371,15 @@ def _leave_household(
         source_ref=source_ref,
         changes={"household": [membership.household.code, ""]},
     )
+    _headship_check(membership.household, gone=person if membership.relation == Relation.SELF
+                    else None, on=on)  # fmt: skip
+
+
+def _headship_check(household: Household, *, gone: Person | None, on: dt.date) -> None:
+    # headship builds on this module (event_append), so it is imported where it is used.
+    from renkou.registry.services.headship import household_headship_check
+
+    household_headship_check(household, gone=gone, on=on)
 
 
 def _rejoin_household(person: Person, *, left_on: dt.date, actor: User | None, source: str) -> bool:
@@ -392,6 +408,7 @@ def _rejoin_household(person: Person, *, left_on: dt.date, actor: User | None, s
         source=source,
         changes={"household": ["", membership.household.code]},
     )
+    _headship_check(membership.household, gone=None, on=dt.date.today())
     return True
 
 
