@@ -11,7 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from renkou.programmes.contraception import contraception_service_record, supply_handout_record
+from renkou.programmes.contraception import (
+    contraception_followup_record,
+    contraception_service_record,
+    supply_handout_record,
+)
 from renkou.programmes.models import ContraceptiveService, SupplyHandout
 from renkou.worklists.models import WorkItem
 from renkou.worklists.services import workitem_close
@@ -155,3 +159,117 @@ def test_supply_ledger_page_form_and_export(cast: Cast) -> None:
     assert str(rows[1][6]).startswith("'=")
     other = cast.client_for("other_officer").get(url).content.decode()
     assert "避孕套：12" not in other
+
+
+# --- the follow-up on the service's page ------------------------------------------------
+
+
+def _service_with_followup(cast: Cast) -> ContraceptiveService:
+    person, _number = _person(cast)
+    return contraception_service_record(
+        person=person, method="oral", service_date=_today() - dt.timedelta(days=40),
+        provider="村卫生室", consent=True, followup_due=_today() + dt.timedelta(days=1),
+        actor=cast.users["clerk"],
+    )  # fmt: skip
+
+
+def test_the_officer_records_the_answer_sealed_and_the_item_closes(cast: Cast) -> None:
+    service = _service_with_followup(cast)
+    item = WorkItem.objects.get(kind="contraception_followup")
+    assert item.close_page is not None
+    assert item.close_page[0] == reverse("programmes:contraception_detail", args=[service.pk])
+    client = cast.client_for("officer")
+    url = reverse("programmes:contraception_detail", args=[service.pk])
+    page = client.get(url).content.decode()
+    assert 'name="result"' in page
+    form = {"outcome": "done", "result": "stopped_pregnancy",
+            "followed_on": _today().isoformat(), "note": "准备要孩子"}  # fmt: skip
+    response = client.post(url, form)
+    assert response.status_code == 302
+    service.refresh_from_db()
+    assert (service.followed_on, service.followup_result, service.followup_note) == (
+        _today(), "stopped_pregnancy", "准备要孩子")  # fmt: skip
+    item.refresh_from_db()
+    assert (item.status, item.outcome, item.closed_by) == ("closed", "done", cast.users["officer"])
+    # The answer stays sealed with the service: the item's clear history does not carry it.
+    clear = [item.title, item.outcome_note, *item.events.values_list("note", flat=True)]
+    assert not any("怀孕" in text or "停用" in text or "孩子" in text for text in clear)
+    assert "已停用：计划怀孕" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("outcome", ["declined", "moved", "died", "unreachable"])
+def test_a_followup_may_end_without_an_answer(cast: Cast, outcome: str) -> None:
+    service = _service_with_followup(cast)
+    contraception_followup_record(
+        service=service, followed_on=_today(), outcome=outcome, result="continuing",
+        actor=cast.users["officer"],
+    )  # fmt: skip
+    service.refresh_from_db()
+    assert service.followup_result is None  # no answer is kept for an ending without one
+    assert WorkItem.objects.get(kind="contraception_followup").outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("over", "reason"),
+    [
+        ({"result": ""}, "请选择随访结果"),
+        ({"result": "forced"}, "请选择随访结果"),
+        ({"outcome": "exempt"}, "不能以此结果销号"),
+        ({"followed_on": dt.date(2999, 1, 1)}, "不能晚于今天"),
+        ({"followed_on": dt.date(2000, 1, 1)}, "不能早于服务日期"),
+    ],
+)
+def test_followup_input_is_checked_and_changes_nothing(
+    cast: Cast, over: dict[str, object], reason: str
+) -> None:
+    service = _service_with_followup(cast)
+    kwargs: dict[str, object] = {"followed_on": _today(), "result": "continuing", "outcome": "done"}
+    kwargs.update(over)
+    with pytest.raises(ValidationError, match=reason):
+        contraception_followup_record(
+            service=service,
+            actor=cast.users["officer"],
+            **kwargs,  # type: ignore[arg-type]
+        )
+    service.refresh_from_db()
+    assert (service.followed_on, service.followup_result) == (None, None)
+    assert WorkItem.objects.get(kind="contraception_followup").status == "open"
+
+
+def test_followup_needs_the_scope_and_an_open_item(cast: Cast) -> None:
+    service = _service_with_followup(cast)
+    with pytest.raises(PermissionDenied):
+        contraception_followup_record(
+            service=service, followed_on=_today(), result="continuing",
+            actor=cast.users["other_officer"],
+        )  # fmt: skip
+    contraception_followup_record(
+        service=service, followed_on=_today(), result="continuing", actor=cast.users["officer"]
+    )
+    with pytest.raises(ValidationError, match="没有待办的随访事项"):
+        contraception_followup_record(
+            service=service, followed_on=_today(), result="switched", actor=cast.users["officer"]
+        )
+    url = reverse("programmes:contraception_detail", args=[service.pk])
+    again = cast.client_for("officer").post(
+        url, {"outcome": "done", "result": "switched", "followed_on": _today().isoformat()}
+    )
+    assert again.status_code == 409
+    service.refresh_from_db()
+    assert service.followup_result == "continuing"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"outcome": "done", "result": "x" * 300, "followed_on": "2026-01-01"},
+        {"outcome": "<script>", "result": "continuing", "followed_on": "2026-01-01"},
+        {"outcome": "done", "result": "continuing", "followed_on": "2026-02-30"},
+        {"outcome": "done", "result": "continuing", "followed_on": "2026-01-01", "note": "x" * 201},
+    ],
+)
+def test_hostile_followup_forms_answer_400(cast: Cast, form: dict[str, str]) -> None:
+    service = _service_with_followup(cast)
+    url = reverse("programmes:contraception_detail", args=[service.pk])
+    assert cast.client_for("officer").post(url, form).status_code == 400
+    assert WorkItem.objects.get(kind="contraception_followup").status == "open"

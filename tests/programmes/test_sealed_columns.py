@@ -99,7 +99,8 @@ def test_the_expected_columns_are_sealed() -> None:
         "NfpcpCheck.referral_reason", "NfpcpCheck.pregnant", "NfpcpCheck.lmp",
         "NfpcpCheck.outcome_type", "NfpcpCheck.outcome_date", "NfpcpCheck.closed_reason",
         "NfpcpResult.value", "NfpcpResult.abnormal", "ContraceptiveService.method",
-        "ContraceptiveService.note", "SupplyHandout.supply", "SupplyHandout.note",
+        "ContraceptiveService.note", "ContraceptiveService.followup_result",
+        "ContraceptiveService.followup_note", "SupplyHandout.supply", "SupplyHandout.note",
     }  # fmt: skip
     for model, field in _programme_columns():
         assert field.context == f"programmes.{model.__name__}.{field.name}".encode()

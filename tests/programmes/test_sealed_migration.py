@@ -111,7 +111,10 @@ def test_old_rows_are_sealed_and_unsealed_again(cast: Cast, executor: Any) -> No
     assert (empty.risk_level, empty.risk_factors, empty.lmp, empty.pregnant) == ("", [], None, None)
     result = NfpcpResult.objects.get()
     assert (result.value, result.abnormal, result.source_hash) == ("梅毒螺旋体抗体阳性", True, "")
-    assert ContraceptiveService.objects.get(pk=pks["service"]).method == "iud_remove"
+    # only(): the model now has 0006's follow-up columns, which 0005 has not yet.
+    assert ContraceptiveService.objects.only("method").get(pk=pks["service"]).method == (
+        "iud_remove"
+    )
     handout = SupplyHandout.objects.get()
     assert (handout.supply, handout.note) == ("emergency", "事后来取")
     raw = (
@@ -141,3 +144,33 @@ def test_old_rows_are_sealed_and_unsealed_again(cast: Cast, executor: Any) -> No
     assert service.method == "iud_remove"
     supply = reverted.get_model("programmes", "SupplyHandout").objects.get()
     assert (supply.supply, supply.note) == ("emergency", "事后来取")
+
+
+def test_0006_seals_an_empty_followup_into_the_services_before_it(
+    cast: Cast, executor: Any
+) -> None:
+    """Services recorded before the follow-up fields get the same sealed empty value as
+    every later service without a follow-up: the raw column shows no NULLs to tell them
+    apart from services followed up."""
+    _migrate(AFTER)
+    old = executor.loader.project_state(AFTER).apps.get_model("programmes", "ContraceptiveService")
+    person = make_person(
+        org_unit=cast.village, name="钱芳", sex="F", birth_date=dt.date(1990, 1, 1)
+    )
+    old_pk = old.objects.create(
+        person_id=person.pk, org_unit_id=cast.village.pk, method="condom",
+        service_date=timezone.localdate(), provider="村卫生室", consent=True,
+        recorded_by_id=cast.users["clerk"].pk,
+    ).pk  # fmt: skip
+    _migrate([("programmes", "0006_contraception_followup_result")])
+    service = ContraceptiveService.objects.get(pk=old_pk)
+    assert (service.followup_result, service.followup_note, service.followed_on) == (
+        None, None, None)  # fmt: skip
+    fresh = ContraceptiveService.objects.create(
+        person=person, org_unit=cast.village, method="oral", service_date=timezone.localdate(),
+        provider="村卫生室", consent=True, recorded_by=cast.users["clerk"],
+    )  # fmt: skip
+    raw = _raw_bytes("programmes_contraceptiveservice", ["followup_result", "followup_note"])
+    assert len(raw) == 4
+    assert {len(blob) for blob in raw[0::2]} == {len(raw[2])}  # old and new alike
+    assert ContraceptiveService.objects.get(pk=fresh.pk).followup_result is None

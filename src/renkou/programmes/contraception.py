@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any
+from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,9 +24,17 @@ from renkou.core.i18n import register_text
 from renkou.core.models import OrgUnit, User
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import scope_filter, unit_in_scope
-from renkou.programmes.models import ContraceptiveService, Method, Supply, SupplyHandout
+from renkou.programmes.models import (
+    ContraceptiveService,
+    FollowupResult,
+    Method,
+    Supply,
+    SupplyHandout,
+)
 from renkou.registry.models import Person
-from renkou.worklists.services import workitem_open
+from renkou.worklists.models import WorkItem
+from renkou.worklists.outcomes import Outcome
+from renkou.worklists.services import workitem_close, workitem_open
 
 FOLLOWUP_KIND = "contraception_followup"
 MAX_QUANTITY = 1000
@@ -149,3 +157,65 @@ def supply_handout_record(
             object_id=row.pk, detail={"quantity": quantity},
         )  # fmt: skip
     return row
+
+
+# --- the follow-up ----------------------------------------------------------------------
+
+# Endings without a result: the person declined, moved away, died or could not be reached.
+FOLLOWUP_ENDINGS: Final = (Outcome.DECLINED, Outcome.MOVED, Outcome.DIED, Outcome.UNREACHABLE)
+FOLLOWED_UP: Final = gettext_lazy("已随访（结果见服务记录）")
+
+
+def open_followup(service: ContraceptiveService) -> WorkItem | None:
+    return (
+        WorkItem.objects.filter(
+            kind=FOLLOWUP_KIND, subject_ref=f"contraception:{service.pk}", status="open"
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def contraception_followup_record(
+    *,
+    service: ContraceptiveService,
+    followed_on: dt.date,
+    result: str = "",
+    outcome: str = Outcome.DONE,
+    note: str = "",
+    actor: User,
+) -> ContraceptiveService:
+    """The follow-up of a service, on the service's own page: with the person's answer
+    (``result``, sealed with the service) the item closes as done; without one it ends as
+    declined, moved, died or unreachable. Only the outcome reaches the item's clear
+    history, never the answer."""
+    _require(actor, Cap.WORK_ITEMS, service.org_unit)
+    item = open_followup(service)
+    if item is None:
+        raise ValidationError(_("没有待办的随访事项。"))
+    if followed_on > timezone.localdate():
+        raise ValidationError(_("随访日期不能晚于今天。"))
+    if followed_on < service.service_date:
+        raise ValidationError(_("随访日期不能早于服务日期。"))
+    if outcome == Outcome.DONE:
+        if result not in FollowupResult.values:
+            raise ValidationError(_("请选择随访结果。"))
+    elif outcome in FOLLOWUP_ENDINGS:
+        result = ""
+    else:
+        raise ValidationError(_("该类事项不能以此结果销号。"))
+    evidence = register_text(FOLLOWED_UP) if outcome == Outcome.DONE else ""
+    with transaction.atomic():
+        service.followed_on = followed_on
+        service.followup_result = result or None
+        service.followup_note = note.strip()[:200] or None
+        service.save(update_fields=["followed_on", "followup_result", "followup_note"])
+        workitem_close(
+            item=item, outcome=outcome, evidence=evidence, actor=actor,
+            expected_version=item.version,
+        )  # fmt: skip
+        audit_record(
+            action="contraception.followup", actor=actor, object_type="contraception",
+            object_id=service.pk, detail={"outcome": outcome},
+        )  # fmt: skip
+    return service

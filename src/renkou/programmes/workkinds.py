@@ -46,10 +46,20 @@ NFPCP_OUTCOME = register_kind(
     close_page=_nfpcp_close_page,
     close_page_label=_("孕前检查随访登记"),
 )
+
+
+def _contraception_close_page(item_pk: int) -> str:
+    """The service's page: the follow-up's answer is sealed with the service there."""
+    ref = WorkItem.objects.filter(pk=item_pk).values_list("subject_ref", flat=True).first()
+    return _service_link(ref or "") or reverse("worklists:item_detail", args=[item_pk])
+
+
 CONTRACEPTION_FOLLOWUP = register_kind(
     code="contraception_followup",
     label=_("避孕节育服务随访"),
     allowed_outcomes=_FOLLOWUP_OUTCOMES,
     subject_link=_service_link,
     subject_link_label=_("查看服务记录"),
+    close_page=_contraception_close_page,
+    close_page_label=_("避孕节育服务随访登记"),
 )

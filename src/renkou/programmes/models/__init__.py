@@ -12,6 +12,7 @@ from renkou.programmes.models.campaigns import (
 )
 from renkou.programmes.models.contraception import (
     ContraceptiveService,
+    FollowupResult,
     Method,
     Supply,
     SupplyHandout,
@@ -33,6 +34,7 @@ __all__ = [
     "ContraceptiveService",
     "CounsellingClass",
     "CoverageSnapshot",
+    "FollowupResult",
     "Method",
     "MopUpRound",
     "NfpcpCheck",

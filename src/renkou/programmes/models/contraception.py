@@ -38,6 +38,18 @@ class Supply(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class FollowupResult(models.TextChoices):
+    """What the person said at the follow-up; every answer is theirs to give (DESIGN.md:
+    services, never coercion): stopping is a result like any other."""
+
+    CONTINUING = "continuing", _("继续使用，无不适")
+    SIDE_EFFECTS = "side_effects", _("有不适，已指导处理")
+    SWITCHED = "switched", _("已更换方法")
+    STOPPED_PREGNANCY = "stopped_pregnancy", _("已停用：计划怀孕")
+    STOPPED = "stopped", _("已停用：本人意愿")
+    REFERRED = "referred", _("已转诊")
+
+
 class ContraceptiveService(models.Model):
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
     org_unit = models.ForeignKey(
@@ -54,6 +66,17 @@ class ContraceptiveService(models.Model):
         _("备注"), max_length=200, blank=True, context=b"programmes.ContraceptiveService.note"
     )
     followup_due = models.DateField(_("随访日期"), null=True, blank=True)
+    followed_on = models.DateField(_("随访完成日期"), null=True, blank=True)
+    # Sealed like the method (ADR 0009). Nullable only for the rows that predate it;
+    # migration 0006 seals an empty value into those.
+    followup_result = SealedCharField(
+        _("随访结果"), max_length=20, blank=True, null=True, choices=FollowupResult.choices,
+        context=b"programmes.ContraceptiveService.followup_result",
+    )  # fmt: skip
+    followup_note = SealedCharField(
+        _("随访说明"), max_length=200, blank=True, null=True, pad_to=64,
+        context=b"programmes.ContraceptiveService.followup_note",
+    )  # fmt: skip
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -23,18 +23,22 @@ from renkou.core.roles import Cap, requires
 from renkou.core.scoping import units_for_user
 from renkou.core.spreadsheets import Sheet, xlsx_bytes, xlsx_response
 from renkou.programmes.contraception import (
+    FOLLOWUP_ENDINGS,
+    contraception_followup_record,
     contraception_service_record,
     handout_queryset_for_user,
     handout_totals,
+    open_followup,
     service_get_for_user,
     service_queryset_for_user,
     supply_handout_record,
 )
-from renkou.programmes.models import Method, Supply
+from renkou.programmes.models import FollowupResult, Method, Supply
 from renkou.registry import identity
 from renkou.registry.models import Person
 from renkou.registry.selectors import person_queryset_for_user
 from renkou.worklists.models import WorkItem
+from renkou.worklists.outcomes import Outcome
 
 HEALTH = frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER})
 SUPPLIES = frozenset({Role.VILLAGE_OFFICER, Role.TOWNSHIP_CLERK})
@@ -131,17 +135,63 @@ def contraception_new(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/contraception_new.html", {"form": form})
 
 
-@require_GET
+class FollowupForm(forms.Form):
+    """The follow-up on the service's page: the person's answer, or why there is none."""
+
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("随访情况"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Outcome.DONE, gettext_lazy("已随访")),
+            *[(o, Outcome(o).label) for o in FOLLOWUP_ENDINGS],
+        ],
+        initial=Outcome.DONE,
+    )
+    result = forms.ChoiceField(
+        label=gettext_lazy("随访结果（已随访时填写）"),
+        choices=[("", "—"), *FollowupResult.choices],
+        required=False,
+    )
+    followed_on = forms.DateField(label=gettext_lazy("随访日期"), widget=_DATE)
+    note = forms.CharField(label=gettext_lazy("随访说明"), max_length=200, required=False)
+
+
+@require_http_methods(["GET", "POST"])
 @requires(Cap.WORK_ITEMS)
 def contraception_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    service = service_get_for_user(user=request.user, pk=pk)
-    audit_record(
-        action="contraception.view", request=request, object_type="contraception", object_id=pk
+    user = _user(request)
+    service = service_get_for_user(user=user, pk=pk)
+    pending = open_followup(service)
+    form = FollowupForm(
+        request.POST if request.method == "POST" else None,
+        initial={"followed_on": timezone.localdate()},
     )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if pending is None:
+            form.add_error(None, _("没有待办的随访事项。"))
+            status = 409
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                contraception_followup_record(
+                    service=service, followed_on=data["followed_on"], result=data["result"],
+                    outcome=data["outcome"], note=data["note"], actor=user,
+                )  # fmt: skip
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, _errors(exc))
+            else:
+                messages.success(request, _("已登记随访。"))
+                return redirect("programmes:contraception_detail", pk=service.pk)
+    else:
+        audit_record(
+            action="contraception.view", request=request, object_type="contraception",
+            object_id=pk,
+        )  # fmt: skip
     items = WorkItem.objects.filter(subject_ref=f"contraception:{service.pk}").order_by("id")
-    return render(
-        request, "programmes/contraception_detail.html", {"service": service, "items": items}
-    )
+    context = {"service": service, "items": items, "pending": pending, "form": form}
+    return render(request, "programmes/contraception_detail.html", context, status=status)
 
 
 def _ledger_rows(user: User, unit: str) -> Any:
