@@ -152,6 +152,43 @@ def test_police_newborn_links_the_one_mother_of_the_household() -> None:
     assert r["person"] is None  # two possible mothers: left for review
 
 
+def test_police_newborn_links_the_mother_its_row_names() -> None:
+    """The mother's number (母亲身份证号) decides where the household cannot: another
+    household, or two possible mothers in it. Never the baby's own number, never a man,
+    never a mother too young or too old, never a damaged or ambiguous number."""
+    head = person("GA7", "刘强", "男", date(1988, 1, 1), "111", 户编号=HOUSEHOLD)
+    wife = person("GA8", "张丽华", "女", BORN, "124", 户编号=HOUSEHOLD, 与户主关系="配偶")
+    sister = person("GA9", "刘芳", "女", date(1992, 1, 1), "126", 户编号=HOUSEHOLD)
+    granny = person("GA6", "王秀英", "女", date(1940, 1, 1), "222")
+    reg = register(head, wife, sister, granny)
+    baby_id = make_id("370404", date(2026, 1, 2), "002")
+
+    def baby(mother: str, household: str = HOUSEHOLD) -> dict[str, str]:
+        return {"姓名": "刘一诺", "性别": "女", "公民身份号码": baby_id, "出生日期": "2026-01-02",
+                "户号": household, "与户主关系": "女", "变动类型": "出生",
+                "母亲身份证号": mother}  # fmt: skip
+
+    found = rows(link(reg, feed("police",
+        baby(wife["公民身份号码"]),  # two possible mothers in the household: hers decides
+        baby(wife["公民身份号码"].lower(), household=""),
+        baby(head["公民身份号码"]),
+        baby(granny["公民身份号码"]),
+        baby(typo(wife["公民身份号码"]), household=""),
+        baby(baby_id, household=""),
+        baby(""),
+    )))  # fmt: skip
+    assert [(r["person"], r["method"]) for r in found] == [
+        ("GA8", "mother_id"), ("GA8", "mother_id"), (None, None), (None, None), (None, None),
+        (None, None), (None, None),
+    ]  # fmt: skip
+    assert {r["role"] for r in found[:2]} == {"mother"}
+    assert found[0]["evidence"]["name"] == found[0]["evidence"]["dob"] == "n/a"
+    assert not found[0]["feed_id_valid"]  # the baby's own number is not the link's
+    twice = person("GA5", "张丽华", "女", BORN, "124")  # the same number held twice
+    (r,) = rows(link(register(wife, twice), feed("police", baby(wife["公民身份号码"], ""))))
+    assert r["person"] is None
+
+
 def test_marriage_links_each_side() -> None:
     husband = person("GA10", "刘强", "男", date(1988, 1, 1), "111")
     row = {

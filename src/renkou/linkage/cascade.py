@@ -5,6 +5,9 @@ Passes, each only over the subjects no earlier pass linked:
 1. ``exact_id`` (``mother_id`` for a birth certificate's mother): the normalised,
    valid number (15-digit numbers upgraded) equals exactly one register number;
    a certificate's mother must also be of plausible age at the baby's birth.
+   A police 出生 row (a newborn not yet in the register) that names the newborn's
+   mother's valid number (母亲身份证号) goes to that one register woman the same way
+   (``mother_id``, plausible age), never through the baby's own number.
 2. ``repaired_id``: a number failing its check digit, one typing error from a
    register number (idnumber.repair_candidates), accepted only when the name key
    AND the birth date (any level but "different") confirm, for exactly one
@@ -141,6 +144,28 @@ def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _Stat
         st.found[sid] = (rid, "mother_id" if mother else "exact_id")
 
 
+def _newborn_mother(
+    con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State
+) -> None:
+    """Pass 1, newborns: the mother's valid number equals exactly one register woman's."""
+    idx = st.open(
+        s, (i for i in range(len(s)) if s.newborn[i] and s.mother_status[i] == "valid")
+    )
+    probe = pa.table({"sid": pa.array(idx, pa.int64()), "id": [s.mother_id18[i] for i in idx]})
+    hits = _query(
+        con,
+        "SELECT p.sid, min(r.rid) FROM probe p JOIN reg r ON p.id = r.id "
+        "GROUP BY p.sid HAVING count(*) = 1",
+        probe=probe,
+        reg=reg.table.select(["rid", "id"]),
+    )
+    rows = _reg_rows(reg, (rid for _, rid in hits))
+    for sid, rid in hits:
+        r = rows[rid]
+        if r["sex"] != "男" and _age_ok(r["dob"], s.event_dob[sid]):
+            st.found[sid] = (rid, "mother_id")
+
+
 def _confirms(s: Subjects, i: int, r: dict[str, Any]) -> bool:
     if name_level_prepared(s.simple[i], s.key[i], r["simple"], r["key"]) not in _NAME_OK:
         return False
@@ -265,7 +290,7 @@ def _result(kind: str, s: Subjects, reg: Register, st: _State) -> LinkResult:
     for i in range(len(s)):
         rid, method = st.found.get(i, (None, None))
         r = rows.get(rid) if rid is not None else None
-        mother = method == "mother_household" or s.side[i] == "mother"
+        mother = s.newborn[i] or s.side[i] == "mother"
         cols["kind"].append(kind)
         cols["row"].append(s.row[i])
         cols["side"].append(s.side[i])
@@ -284,7 +309,7 @@ def _result(kind: str, s: Subjects, reg: Register, st: _State) -> LinkResult:
 def _evidence(s: Subjects, i: int, r: dict[str, Any] | None, method: str | None) -> Any:
     if r is None:
         return None
-    newborn = method == "mother_household"
+    newborn = s.newborn[i]  # linked to the mother: the baby's fields are not hers
     same_sex = "same" if s.sex[i] == r["sex"] else "different"
     return {
         "name": "n/a"
@@ -309,7 +334,7 @@ def link_subjects(register: Register, feed: Feed) -> tuple[Subjects, LinkResult]
     state = _State()
     con = duckdb.connect()
     try:
-        for step in (_exact, _repaired, _mother_household, _name_dob):
+        for step in (_exact, _newborn_mother, _repaired, _mother_household, _name_dob):
             step(con, subjects, register, state)
     finally:
         con.close()
