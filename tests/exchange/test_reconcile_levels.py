@@ -21,6 +21,7 @@ from renkou.exchange.services import IntakeError, feed_import
 from renkou.linkage.model import ModelError, StoredModel
 from renkou.registry import identity
 from renkou.registry.models import Person
+from tests.changereport_factories import make_family
 from tests.conftest import Cast
 from tests.exchange.feed_files import make_id, write_csv
 from tests.factories import make_person
@@ -115,11 +116,8 @@ def test_only_the_mother_decides_a_link(cast: Cast, tmp_path: Path, settings: An
         make_person(org_unit=cast.village, name=name, sex="F", birth_date=born)
         for name, born in (("李秀英", dt.date(1984, 2, 3)), ("张桂兰", dt.date(1986, 7, 8)))
     ]
-    sons = [
-        make_person(org_unit=cast.village, name="王小明", birth_date=BORN, with_id=False,
-                    mother=mother)  # fmt: skip
-        for mother in mothers
-    ]
+    sons = [make_person(org_unit=cast.village, name="王小明", birth_date=BORN, with_id=False,
+                        mother=mother) for mother in mothers]  # fmt: skip
     numbers = {m.pk: feed_number(m) for m in mothers}
     address = "山东省枣庄市峄城区榴园镇大官庄村第二村民组"
     path = write_csv(tmp_path / "pupil.csv", "pupil", [
@@ -178,6 +176,26 @@ def test_a_police_birth_links_to_the_mother_her_number_names(
     assert [links[n].person_id for n in (3, 4, 5)] == [None, None, None]
     assert summary.by_class.get("conflicting", 0) == 0
     assert summary.by_class["unreported_event"] == 1  # her birth is not in the register
+
+
+def test_a_certificate_without_her_number_finds_the_mother_through_the_father(
+    cast: Cast, tmp_path: Path, settings: Any
+) -> None:
+    """A birth certificate whose 母亲身份证号 is blank: the father's number (id2) finds his
+    household card, and on it his wife, whose name agrees."""
+    settings.DATA_DIR = tmp_path / "data"
+    family = make_family(cast.village, husband_name="王强", wife_name="李芳")
+    address = "山东省枣庄市峄城区榴园镇大官庄村"
+    row = ["王宝", "男", "2026-01-04", address, "P9", "医院", "李芳", "", "王强",
+           feed_number(family.husband), address, address, "1", "1"]  # fmt: skip
+    path = write_csv(tmp_path / "birth_cert.csv", "birth_cert", [row])
+    assert feed_import(kind="birth_cert", path=path, month="2026-01", actor=None).status == (
+        "applied")  # fmt: skip
+    summary = reconcile_month(month="2026-01", actor=None)
+    link = FeedLink.objects.get(run_id=summary.run_id)
+    assert (link.person_id, link.method, link.role) == (family.wife.pk, "father_household",
+                                                        "mother")  # fmt: skip
+    assert summary.by_class["unreported_event"] == 1  # the baby is not in the register yet
 
 
 def _old_format(model: StoredModel) -> str:

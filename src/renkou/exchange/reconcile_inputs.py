@@ -156,7 +156,8 @@ def _iso(value: dt.date | None) -> str:
 
 def _values(kind: str, r: FeedRow) -> tuple[str, ...]:
     """One FeedRow as the linkage's columns of its kind (FEED_COLUMNS, then FEED_OPTIONAL
-    order): a police or pupil row's ``id2`` is the subject's mother's number."""
+    order): a police or pupil row's ``id2`` is the subject's mother's number, a birth
+    certificate's the father's."""
     x = r.extra
     sex = _SEX.get(r.sex, "")
     if kind == "police":
@@ -166,7 +167,7 @@ def _values(kind: str, r: FeedRow) -> tuple[str, ...]:
                 feed_id_reveal(r.id2_cipher))  # fmt: skip
     if kind == "birth_cert":
         return (_iso(r.birth_date), x.get("mother_name", ""), feed_id_reveal(r.id_cipher),
-                x.get("mother_hukou", ""))  # fmt: skip
+                x.get("mother_hukou", ""), feed_id_reveal(r.id2_cipher))  # fmt: skip
     if kind == "marriage":
         return (r.name, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place,
                 x.get("wife_name", ""), feed_id_reveal(r.id2_cipher),

@@ -112,7 +112,14 @@ class Noiser:
         )
         ok = ~protect
         old = ymd(people.birth)[0] < 2000 if len(people) else np.zeros(0, dtype=bool)
-        self._ids(fields.id, fields.tags, ok & people.has_id, people.id17, old, "")
+        self._ids(
+            fields.id,
+            fields.tags,
+            has=ok & people.has_id,
+            id17=people.id17,
+            old_enough=old,
+            prefix="",
+        )
         self._names(fields, ok)
         self._dates(fields, dob, ok)
         self._address(fields, people, ok)
@@ -130,7 +137,7 @@ class Noiser:
         texts = np.where(given, to_text(values), "").tolist() if id17.size else []
         year = (values // 10**7) % 10_000  # the birth year inside the number
         ok = ~protect & given
-        self._ids(texts, tags, ok, values, year < 2000, "mother_")
+        self._ids(texts, tags, has=ok, id17=values, old_enough=year < 2000, prefix="mother_")
         shown = ok & np.array([bool(t) for t in texts], dtype=bool)
         for i in self.hits("trailing_space", shown):
             texts[i] += " " * int(self.rng.integers(1, 3))
@@ -141,6 +148,7 @@ class Noiser:
         self,
         ids: list[str],
         tags: list[list[str]],
+        *,
         has: np.ndarray,
         id17: np.ndarray,
         old_enough: np.ndarray,

@@ -128,10 +128,10 @@ def register_parts(ctx: Context, m: int, grade: np.ndarray) -> list[Part]:
         kids = pp.from_register(ctx.pop, sel)
         tag = "near_id_twin" if is_twin else ""
         mother = ctx.register_mothers(sel, MOTHER_ID_SHARE)
-        parts.append(
-            _part(ctx, kids, guardian=guardians(ctx, sel), grade=grade[sel], role="self", tag=tag,
-                  mother=mother)  # fmt: skip
-        )
+        guardian = guardians(ctx, sel)
+        part = _part(ctx, kids, guardian=guardian, grade=grade[sel], role="self", tag=tag,
+                     mother=mother)  # fmt: skip
+        parts.append(part)
     return parts
 
 
@@ -148,10 +148,9 @@ def none_parts(ctx: Context, m: int, grade: np.ndarray) -> list[Part]:
         parent = names.father_names(ctx.rng, batch.name, 1985)
         protect = tag == "near_id"
         mother = ctx.outside_mothers(batch, MOTHER_ID_SHARE)
-        parts.append(
-            _part(ctx, batch, guardian=parent, grade=g, role="none", protect=protect, tag=tag,
-                  mother=mother)  # fmt: skip
-        )
+        part = _part(ctx, batch, guardian=parent, grade=g, role="none", protect=protect,
+                     tag=tag, mother=mother)  # fmt: skip
+        parts.append(part)
     return parts
 
 
