@@ -33,6 +33,7 @@ from renkou.linkage import idnumber
 from renkou.registry import identity
 
 FEED_ID_CONTEXT = b"feed.id_number"
+MASKED_MAX: Final = 32  # FeedRow.id_masked / id2_masked max_length
 Normaliser = Callable[[str], str]
 
 _SEX = {"男": "M", "1": "M", "m": "M", "男性": "M", "女": "F", "2": "F", "f": "F", "女性": "F"}
@@ -149,6 +150,7 @@ def store_id(raw: str, header: str) -> tuple[StoredFeedId, str]:
     except idnumber.IdNumberError as exc:
         problem = str(exc)
     masked = mask_id_number(number) if len(number) == 18 else mask_raw(number, "id")
+    masked = masked[:MASKED_MAX]  # a long hostile value must still fit FeedRow.id*_masked
     stored = StoredFeedId(
         cipher=crypto.encrypt(number, context=FEED_ID_CONTEXT),
         index=identity.id_index(number),
