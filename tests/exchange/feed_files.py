@@ -32,6 +32,7 @@ HEADERS = {
         "变动类型",
         "变动日期",
         "业务流水号",
+        "母亲身份证号",
     ],
     "birth_cert": [
         "新生儿姓名",
@@ -62,8 +63,16 @@ HEADERS = {
         "登记日期",
         "登记机关",
     ],
-    "pupil": ["学生姓名", "性别", "身份证号", "出生日期", "学校", "年级", "监护人姓名", "家庭住址"],
-}
+    "pupil": [
+        "学生姓名", "性别", "身份证号", "出生日期", "学校", "年级", "监护人姓名", "家庭住址",
+        "母亲身份证号",
+    ],
+}  # fmt: skip
+# The subject's mother's number (id2), per kind that has one; rows() fills it on rows 1
+# and 3 and leaves row 2 blank.
+MOTHER_COLUMN = {"police": 12, "pupil": 8}
+MOTHER_A = make_id("19650606", "624")
+MOTHER_B = make_id("19680708", "846")
 
 # The column holding the subject's number, per kind (for hostile-row tests).
 ID_COLUMN = {"police": 2, "birth_cert": 7, "marriage": 1, "pupil": 2}
@@ -89,6 +98,7 @@ def rows(kind: str) -> list[list[str]]:
                 "迁入",
                 "2026-01-05",
                 "YW001",
+                MOTHER_A,
             ],
             [
                 "李四",
@@ -103,6 +113,7 @@ def rows(kind: str) -> list[list[str]]:
                 "迁出",
                 "2026-01-06",
                 "YW002",
+                "",
             ],
             [
                 "王五",
@@ -117,6 +128,7 @@ def rows(kind: str) -> list[list[str]]:
                 "死亡",
                 "2026-01-07",
                 "YW003",
+                MOTHER_B,
             ],
         ]
     if kind == "birth_cert":
@@ -222,6 +234,7 @@ def rows(kind: str) -> list[list[str]]:
             "五年级",
             "张三",
             addr,
+            MOTHER_A,
         ],
         [
             "李小二",
@@ -232,6 +245,7 @@ def rows(kind: str) -> list[list[str]]:
             "四年级",
             "李四",
             addr,
+            "",
         ],
         [
             "王小三",
@@ -242,6 +256,7 @@ def rows(kind: str) -> list[list[str]]:
             "三年级",
             "王五",
             addr,
+            MOTHER_B,
         ],
     ]
 

@@ -141,3 +141,15 @@ def test_twins_without_record_number_both_kept(cast: Any, data_dir: Path) -> Non
     assert (result.created, result.rows_error) == (4, 0)
     again = _import("birth_cert", write_csv(data_dir / "t2.csv", "birth_cert", [*body, []]))
     assert (again.created, again.unchanged, again.withdrawn) == (0, 4, 0)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_very_long_number_is_kept_masked_to_fit(cast: Any, data_dir: Path, kind: str) -> None:
+    body = rows(kind)
+    body[0][ID_COLUMN[kind]] = "1" * 60
+    result = _import(kind, write_csv(data_dir / "l.csv", kind, body))
+    assert (result.status, result.created, result.rows_error) == ("applied", 3, 0)
+    row = FeedRow.objects.get(row_number=2)
+    assert not row.id_valid
+    assert row.id_masked.startswith("111*")
+    assert len(row.id_masked) <= 32  # the column's width (PostgreSQL enforces it)

@@ -194,6 +194,35 @@ def test_marriage_side_decision_leaves_the_other_spouse(
 def test_evidence_levels_are_spelled_out(cast: Any, pending: FeedLink) -> None:
     page = cast.client_for("clerk").get(reverse("exchange:review_detail", args=[pending.pk]))
     body = page.content.decode()
+    # A pupil row may name the pupil's mother: this one does not.
+    assert '<span class="badge left">缺失</span>' in body
     # A birth date one day off is shown as such, never as agreeing.
     assert '<span class="badge left">相差一天</span>' in body
     assert '<span class="badge ok">一致</span>' in body  # the name
+
+
+def test_the_mothers_numbers_side_by_side(cast: Any, tmp_path: Path, settings: Any) -> None:
+    """A pupil row naming the pupil's mother: her number (masked) against the number of the
+    register person's mother, with the model's level."""
+    settings.DATA_DIR = tmp_path / "data"
+    mother_number = make_id("19880808", "828")
+    mother = make_person(org_unit=cast.village, name="郑芳", sex="F",
+                         birth_date=dt.date(1988, 8, 8), id_number=mother_number)  # fmt: skip
+    person = make_person(org_unit=cast.village, name="吴九", birth_date=dt.date(2015, 5, 5),
+                         with_id=False, mother=mother)  # fmt: skip
+    row = [*pupil("吴九", "", "2015-05-05", addr=EAST), mother_number]
+    load(tmp_path, "2026-01", {"pupil": [row]})
+    reconcile_month(month="2026-01", actor=None)
+    link = FeedLink.objects.get(run__is_latest=True)
+    FeedLink.objects.filter(pk=link.pk).update(
+        person=person, method="probabilistic", probability=0.85, review="pending",
+        evidence={"name": "exact", "dob": "exact", "sex": "same", "place": "township",
+                  "mother": "exact"},
+    )  # fmt: skip
+    page = cast.client_for("clerk").get(reverse("exchange:review_detail", args=[link.pk]))
+    body = page.content.decode()
+    masked = mother_number[:6] + "********" + mother_number[14:]
+    assert body.count(masked) == 2  # the row's and the register mother's
+    assert mother_number not in body
+    start = body.index("母亲身份证号")
+    assert '<span class="badge ok">一致</span>' in body[start : start + 600]

@@ -60,7 +60,7 @@ def register(*rows: dict[str, str], places: bool = True) -> Register:
 
 # m and u of every non-null level (model.LEVELS order) of a model as a county might have
 # trained it where people who move mostly stay in their township (the synthetic county
-# moves them anywhere, so its trained township level carries little weight).
+# keeps 80 % of its moves inside the township: synth.noise.SAME_TOWNSHIP).
 PARAMS: dict[str, tuple[tuple[float, float], ...]] = {
     "id": ((0.95, 1e-4), (0.04, 1e-5), (0.01, 0.9999)),
     "name": ((0.85, 2e-3), (0.02, 1e-5), (0.08, 4e-3), (0.03, 0.02), (0.02, 0.974)),

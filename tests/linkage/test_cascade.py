@@ -152,6 +152,89 @@ def test_police_newborn_links_the_one_mother_of_the_household() -> None:
     assert r["person"] is None  # two possible mothers: left for review
 
 
+def test_police_newborn_links_the_mother_its_row_names() -> None:
+    """The mother's number (母亲身份证号) decides where the household cannot: another
+    household, or two possible mothers in it. Never the baby's own number, never a man,
+    never a mother too young or too old, never a damaged or ambiguous number."""
+    head = person("GA7", "刘强", "男", date(1988, 1, 1), "111", 户编号=HOUSEHOLD)
+    wife = person("GA8", "张丽华", "女", BORN, "124", 户编号=HOUSEHOLD, 与户主关系="配偶")
+    sister = person("GA9", "刘芳", "女", date(1992, 1, 1), "126", 户编号=HOUSEHOLD)
+    granny = person("GA6", "王秀英", "女", date(1940, 1, 1), "222")
+    reg = register(head, wife, sister, granny)
+    baby_id = make_id("370404", date(2026, 1, 2), "002")
+
+    def baby(mother: str, household: str = HOUSEHOLD) -> dict[str, str]:
+        return {"姓名": "刘一诺", "性别": "女", "公民身份号码": baby_id, "出生日期": "2026-01-02",
+                "户号": household, "与户主关系": "女", "变动类型": "出生",
+                "母亲身份证号": mother}  # fmt: skip
+
+    found = rows(link(reg, feed("police",
+        baby(wife["公民身份号码"]),  # two possible mothers in the household: hers decides
+        baby(wife["公民身份号码"].lower(), household=""),
+        baby(head["公民身份号码"]),
+        baby(granny["公民身份号码"]),
+        baby(typo(wife["公民身份号码"]), household=""),
+        baby(baby_id, household=""),
+        baby(""),
+    )))  # fmt: skip
+    assert [(r["person"], r["method"]) for r in found] == [
+        ("GA8", "mother_id"), ("GA8", "mother_id"), (None, None), (None, None), (None, None),
+        (None, None), (None, None),
+    ]  # fmt: skip
+    assert {r["role"] for r in found[:2]} == {"mother"}
+    assert found[0]["evidence"]["name"] == found[0]["evidence"]["dob"] == "n/a"
+    assert not found[0]["feed_id_valid"]  # the baby's own number is not the link's
+    twice = person("GA5", "张丽华", "女", BORN, "124")  # the same number held twice
+    (r,) = rows(link(register(wife, twice), feed("police", baby(wife["公民身份号码"], ""))))
+    assert r["person"] is None
+
+
+def test_a_certificate_without_the_mothers_number_finds_her_through_the_father() -> None:
+    """The father's number → his household → the one woman whose relation makes her his
+    wife, of plausible age, whose name agrees. Never when her own number is valid (it
+    says she is someone else), never on a disagreeing name or two possible wives."""
+    head = person("GA7", "刘强", "男", date(1988, 1, 1), "111", 户编号=HOUSEHOLD)
+    wife = person("GA8", "张丽华", "女", BORN, "124", 户编号=HOUSEHOLD, 与户主关系="配偶")
+    son = person("GA3", "刘小军", "男", date(1970, 1, 1), "131", 户编号="H2")
+    in_law = person("GA4", "王秀英", "女", date(1972, 2, 2), "142", 户编号="H2",
+                    与户主关系="儿媳")  # fmt: skip
+    son["与户主关系"] = "子"
+    reg = register(head, wife, son, in_law)
+
+    def cert(mother: str, name: str, father: str) -> dict[str, str]:
+        return {"出生日期": "2026-01-05", "母亲姓名": name, "母亲身份证号": mother,
+                "母亲户籍地": ADDRESS, "父亲身份证号": father}  # fmt: skip
+
+    found = rows(link(reg, feed("birth_cert",
+        cert("", "张丽华", head["公民身份号码"]),
+        cert("", "张麗華", head["公民身份号码"].lower()),  # traditional characters
+        cert("3.70404E+17", "王秀英", son["公民身份号码"]),  # 子 → 儿媳
+        cert(typo(wife["公民身份号码"]), "张丽华", head["公民身份号码"]),
+        cert("", "李红", head["公民身份号码"]),  # another name
+        cert(B_ID, "张丽华", head["公民身份号码"]),  # her valid number is not ours
+        cert("", "张丽华", ""),
+        cert("", "张丽华", typo(head["公民身份号码"])),
+        cert("", "张丽华", wife["公民身份号码"]),  # a woman is no father here
+    )))  # fmt: skip
+    got = [(r["person"], r["method"]) for r in found]
+    assert got[:3] == [("GA8", "father_household"), ("GA8", "father_household"),
+                       ("GA4", "father_household")]  # fmt: skip
+    assert got[3] == ("GA8", "repaired_id")  # her own number, repaired, comes first
+    assert got[4:] == [(None, None)] * 5
+    assert {r["role"] for r in found[:4]} == {"mother"}
+    assert found[0]["evidence"]["id"] == "n/a"
+    sister = person("GA9", "张丽华", "女", date(1991, 1, 1), "126", 户编号=HOUSEHOLD,
+                    与户主关系="配偶")  # fmt: skip
+    (r,) = rows(link(register(head, wife, sister),
+                     feed("birth_cert", cert("", "张丽华", head["公民身份号码"]))))  # fmt: skip
+    assert r["person"] is None  # two possible wives: left for review
+    old = person("GA6", "张丽华", "女", date(1940, 1, 1), "222", 户编号=HOUSEHOLD,
+                 与户主关系="配偶")  # fmt: skip
+    (r,) = rows(link(register(head, old),
+                     feed("birth_cert", cert("", "张丽华", head["公民身份号码"]))))  # fmt: skip
+    assert r["person"] is None  # too old to be the mother
+
+
 def test_marriage_links_each_side() -> None:
     husband = person("GA10", "刘强", "男", date(1988, 1, 1), "111")
     row = {

@@ -2,7 +2,7 @@
 
 Which level a pair falls in is checked with the model trained on the synthetic county;
 which candidate wins with ``model_with`` (parameters as a county would train them where
-people move mostly inside their township: the synthetic county moves them anywhere).
+people move mostly inside their township, as the synthetic county's moves do).
 """
 
 from __future__ import annotations

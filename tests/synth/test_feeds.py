@@ -13,14 +13,15 @@ from .helpers import is_valid_id, one_digit_apart, read_csv
 
 HEADERS = {
     "police": ["姓名", "性别", "公民身份号码", "出生日期", "民族", "户籍地址", "户号",
-               "户主姓名", "与户主关系", "变动类型", "变动日期", "业务流水号"],
+               "户主姓名", "与户主关系", "变动类型", "变动日期", "业务流水号", "母亲身份证号"],
     "birth_cert": ["新生儿姓名", "性别", "出生日期", "出生地点", "出生证编号", "接生机构",
                    "母亲姓名", "母亲身份证号", "父亲姓名", "父亲身份证号", "母亲户籍地",
                    "母亲现居住地", "孕次", "产次"],
     "marriage": ["男方姓名", "男方身份证号", "男方出生日期", "男方户籍地", "女方姓名",
                  "女方身份证号", "女方出生日期", "女方户籍地", "登记类型", "登记日期",
                  "登记机关"],
-    "pupil": ["学生姓名", "性别", "身份证号", "出生日期", "学校", "年级", "监护人姓名", "家庭住址"],
+    "pupil": ["学生姓名", "性别", "身份证号", "出生日期", "学校", "年级", "监护人姓名", "家庭住址",
+              "母亲身份证号"],
 }  # fmt: skip
 TRUTH_HEADER = ["行号", "个案编号", "角色", "噪声"]
 ROLES = {"police": {"self", "mother", "none"}, "birth_cert": {"mother", "none"},
@@ -151,3 +152,43 @@ def test_valid_numbers_one_digit_apart_are_different_people(noisy_county: Manife
                     assert any(one_digit_apart(number, other) for other in by_prefix[number[:14]])
                     found += 1
     assert found >= 4
+
+
+def _mother_tags(t: dict[str, str]) -> set[str]:
+    return {tag for tag in t["噪声"].split(";") if tag.startswith("mother_")}
+
+
+def test_police_births_and_pupils_name_the_mother(
+    small_county: Manifest, register: dict[str, dict[str, str]]
+) -> None:
+    """母亲身份证号: on police 出生 rows the newborn's mother (the row's truth person), on
+    pupil rows the pupil's mother (the register's 母亲身份证号 where the register holds
+    her); blank on other police rows; given on most rows, not all."""
+    ids = {r["公民身份号码"] for r in register.values()}
+    given: Counter[str] = Counter()
+    rows: Counter[str] = Counter()
+    for month in small_county.months:
+        for kind in ("police", "pupil"):
+            _, feed = read_csv(small_county.feed_path(month, kind))
+            _, truth = read_csv(small_county.truth_path(month, kind))
+            for row, t in zip(feed, truth, strict=True):
+                number = row["母亲身份证号"]
+                if kind == "police" and row["变动类型"] != "出生":
+                    assert number == ""
+                    assert not _mother_tags(t)
+                    continue
+                rows[kind] += 1
+                given[kind] += bool(number)
+                if not number or _mother_tags(t):
+                    continue
+                assert is_valid_id(number)
+                assert int(number[16]) % 2 == 0  # a woman's number
+                if t["个案编号"] == "":
+                    assert number not in ids  # a mother we do not hold
+                elif kind == "police":
+                    assert number == register[t["个案编号"]]["公民身份号码"]
+                else:
+                    held = register[t["个案编号"]]["母亲身份证号"]
+                    assert held in ("", number)
+    assert 0.8 < given["police"] / rows["police"] < 0.98
+    assert 0.6 < given["pupil"] / rows["pupil"] < 0.8

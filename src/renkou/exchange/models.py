@@ -150,6 +150,7 @@ METHOD_LABELS = {
     "exact_id": _("身份证号一致"),
     "repaired_id": _("身份证号校验修复后一致"),
     "mother_id": _("按母亲身份证号"),
+    "father_household": _("按父亲身份证号找到同户的妻子"),
     "mother_household": _("按母亲所在户"),
     "name_dob_unique": _("姓名和出生日期唯一"),
     "probabilistic": _("概率模型"),

@@ -22,7 +22,15 @@ from renkou.core.models import OrgUnit
 from renkou.exchange.feeds.base import FEED_ID_CONTEXT
 from renkou.exchange.models import FeedRow
 from renkou.exchange.scope import batches_in
-from renkou.linkage.tables import FEED_COLUMNS, MOTHER_ID, REGISTER_COLUMNS, Feed, Places, Register
+from renkou.linkage.tables import (
+    FEED_COLUMNS,
+    FEED_OPTIONAL,
+    MOTHER_ID,
+    REGISTER_COLUMNS,
+    Feed,
+    Places,
+    Register,
+)
 from renkou.registry import identity
 from renkou.registry.models import Person
 
@@ -147,27 +155,31 @@ def _iso(value: dt.date | None) -> str:
 
 
 def _values(kind: str, r: FeedRow) -> tuple[str, ...]:
-    """One FeedRow as the linkage's columns of its kind (FEED_COLUMNS order)."""
+    """One FeedRow as the linkage's columns of its kind (FEED_COLUMNS, then FEED_OPTIONAL
+    order): a police or pupil row's ``id2`` is the subject's mother's number, a birth
+    certificate's the father's."""
     x = r.extra
     sex = _SEX.get(r.sex, "")
     if kind == "police":
         event = _POLICE_EVENTS.get(r.event_type, r.event_type)
         return (r.name, sex, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place,
-                r.household_code, x.get("relation", ""), event)  # fmt: skip
+                r.household_code, x.get("relation", ""), event,
+                feed_id_reveal(r.id2_cipher))  # fmt: skip
     if kind == "birth_cert":
         return (_iso(r.birth_date), x.get("mother_name", ""), feed_id_reveal(r.id_cipher),
-                x.get("mother_hukou", ""))  # fmt: skip
+                x.get("mother_hukou", ""), feed_id_reveal(r.id2_cipher))  # fmt: skip
     if kind == "marriage":
         return (r.name, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place,
                 x.get("wife_name", ""), feed_id_reveal(r.id2_cipher),
                 x.get("wife_birth_date", ""), x.get("wife_hukou", ""))  # fmt: skip
-    return (r.name, sex, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place)
+    return (r.name, sex, feed_id_reveal(r.id_cipher), _iso(r.birth_date), r.place,
+            feed_id_reveal(r.id2_cipher))  # fmt: skip
 
 
 def feed_input(kind: str, month: dt.date, unit: OrgUnit | None = None) -> FeedInput:
     """The month's current rows of ``kind`` inside ``unit`` as a linkage Feed (numbers
     decrypted)."""
-    names = FEED_COLUMNS[kind]
+    names = FEED_COLUMNS[kind] + FEED_OPTIONAL[kind]
     cols: dict[str, list[str]] = {name: [] for name in names}
     row_ids: list[int] = []
     for r in current_rows(kind, month, unit).iterator(chunk_size=CHUNK):

@@ -5,11 +5,19 @@ Passes, each only over the subjects no earlier pass linked:
 1. ``exact_id`` (``mother_id`` for a birth certificate's mother): the normalised,
    valid number (15-digit numbers upgraded) equals exactly one register number;
    a certificate's mother must also be of plausible age at the baby's birth.
+   A police 出生 row (a newborn not yet in the register) that names the newborn's
+   mother's valid number (母亲身份证号) goes to that one register woman the same way
+   (``mother_id``, plausible age), never through the baby's own number.
 2. ``repaired_id``: a number failing its check digit, one typing error from a
    register number (idnumber.repair_candidates), accepted only when the name key
    AND the birth date (any level but "different") confirm, for exactly one
    candidate. Certificates carry no mother's birth date: name + plausible age.
-3. ``mother_household``: a police 出生 row (a newborn not yet in the register) goes
+3. ``father_household``: a birth certificate whose mother's number is missing or
+   unusable (and not repaired) but whose father's valid number (父亲身份证号) is
+   exactly one register man goes to the one woman of his household who can be his
+   wife (by their relations to the head: 本人/配偶, 子/儿媳, 女婿/女), of plausible
+   age, whose name agrees (pinyin key or a fitting "*").
+   ``mother_household``: a police 出生 row (a newborn not yet in the register) goes
    to the one woman of its household whose relation to the head makes her the
    mother, of plausible age.
 4. ``name_dob_unique``: no usable number at all: name pinyin key + exact birth date
@@ -47,7 +55,10 @@ __all__ = [
     "link_subjects",
 ]
 
-METHODS: Final = ("exact_id", "mother_id", "repaired_id", "mother_household", "name_dob_unique")
+METHODS: Final = (
+    "exact_id", "mother_id", "repaired_id", "father_household", "mother_household",
+    "name_dob_unique",
+)  # fmt: skip
 _NAME_OK: Final = frozenset({"exact", "pinyin", "masked"})
 _DOB_OK: Final = frozenset({"exact", "swapped", "day", "year"})
 _MOTHER_AGE: Final = (12, 60)
@@ -57,6 +68,8 @@ _MOTHER_RELATIONS: Final = {
     "孙子": ("儿媳",), "孙女": ("儿媳",),
     "外孙子": ("女",), "外孙女": ("女",),
 }  # fmt: skip
+# A husband's relation to the head → his wife's.
+_WIFE_RELATIONS: Final = {"本人": "配偶", "配偶": "本人", "子": "儿媳", "女婿": "女"}
 _EVIDENCE_TYPE: Final = pa.struct(
     [("name", pa.string()), ("dob", pa.string()), ("sex", pa.string()), ("place", pa.string()),
      ("id", pa.string()), ("mother", pa.string())]
@@ -141,6 +154,24 @@ def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _Stat
         st.found[sid] = (rid, "mother_id" if mother else "exact_id")
 
 
+def _newborn_mother(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
+    """Pass 1, newborns: the mother's valid number equals exactly one register woman's."""
+    idx = st.open(s, (i for i in range(len(s)) if s.newborn[i] and s.mother_status[i] == "valid"))
+    probe = pa.table({"sid": pa.array(idx, pa.int64()), "id": [s.mother_id18[i] for i in idx]})
+    hits = _query(
+        con,
+        "SELECT p.sid, min(r.rid) FROM probe p JOIN reg r ON p.id = r.id "
+        "GROUP BY p.sid HAVING count(*) = 1",
+        probe=probe,
+        reg=reg.table.select(["rid", "id"]),
+    )
+    rows = _reg_rows(reg, (rid for _, rid in hits))
+    for sid, rid in hits:
+        r = rows[rid]
+        if r["sex"] != "男" and _age_ok(r["dob"], s.event_dob[sid]):
+            st.found[sid] = (rid, "mother_id")
+
+
 def _confirms(s: Subjects, i: int, r: dict[str, Any]) -> bool:
     if name_level_prepared(s.simple[i], s.key[i], r["simple"], r["key"]) not in _NAME_OK:
         return False
@@ -177,10 +208,50 @@ def _repaired(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _S
             st.found[sid] = (rids[0], "repaired_id")
 
 
+def _father_household(
+    con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State
+) -> None:
+    """Pass 3: a certificate without a usable mother's number → the father's wife in his
+    household (his number exactly one register man; her relation, age and name fit)."""
+    idx = st.open(
+        s,
+        (
+            i
+            for i in range(len(s))
+            if s.side[i] == "mother" and s.id_status[i] != "valid"
+            and s.father_status[i] == "valid" and s.key[i]
+        ),
+    )  # fmt: skip
+    probe = pa.table({"sid": pa.array(idx, pa.int64()), "id": [s.father_id18[i] for i in idx]})
+    hits = _query(
+        con,
+        "WITH f AS (SELECT p.sid, min(r.rid) AS rid FROM probe p JOIN reg r ON p.id = r.id "
+        "GROUP BY p.sid HAVING count(*) = 1) "
+        "SELECT f.sid, w.rid, h.relation FROM f JOIN reg h ON h.rid = f.rid "
+        "JOIN reg w ON w.household = h.household AND w.rid <> h.rid "
+        "WHERE h.household <> '' AND h.sex <> '女' AND w.sex = '女'",
+        probe=probe,
+        reg=reg.table.select(["rid", "id", "household", "sex", "relation"]),
+    )
+    rows = _reg_rows(reg, (rid for _, rid, _ in hits))
+    options: dict[int, list[int]] = {}
+    for sid, rid, his in hits:
+        r = rows[rid]
+        if r["relation"] != _WIFE_RELATIONS.get(his):
+            continue
+        if name_level_prepared(s.simple[sid], s.key[sid], r["simple"], r["key"]) not in _NAME_OK:
+            continue
+        if r["dob"] is not None and _age_ok(r["dob"], s.event_dob[sid]):
+            options.setdefault(sid, []).append(rid)
+    for sid, rids in options.items():
+        if len(rids) == 1:
+            st.found[sid] = (rids[0], "father_household")
+
+
 def _mother_household(
     con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State
 ) -> None:
-    """Pass 3: a police newborn → the one possible mother in its household."""
+    """Pass 3, newborns: a police newborn → the one possible mother in its household."""
     idx = st.open(s, (i for i in range(len(s)) if s.newborn[i] and s.household[i]))
     probe = pa.table({"sid": pa.array(idx, pa.int64()), "household": [s.household[i] for i in idx]})
     hits = _query(
@@ -265,7 +336,7 @@ def _result(kind: str, s: Subjects, reg: Register, st: _State) -> LinkResult:
     for i in range(len(s)):
         rid, method = st.found.get(i, (None, None))
         r = rows.get(rid) if rid is not None else None
-        mother = method == "mother_household" or s.side[i] == "mother"
+        mother = s.newborn[i] or s.side[i] == "mother"
         cols["kind"].append(kind)
         cols["row"].append(s.row[i])
         cols["side"].append(s.side[i])
@@ -284,7 +355,7 @@ def _result(kind: str, s: Subjects, reg: Register, st: _State) -> LinkResult:
 def _evidence(s: Subjects, i: int, r: dict[str, Any] | None, method: str | None) -> Any:
     if r is None:
         return None
-    newborn = method == "mother_household"
+    newborn = s.newborn[i]  # linked to the mother: the baby's fields are not hers
     same_sex = "same" if s.sex[i] == r["sex"] else "different"
     return {
         "name": "n/a"
@@ -309,7 +380,9 @@ def link_subjects(register: Register, feed: Feed) -> tuple[Subjects, LinkResult]
     state = _State()
     con = duckdb.connect()
     try:
-        for step in (_exact, _repaired, _mother_household, _name_dob):
+        steps = (_exact, _newborn_mother, _repaired, _father_household, _mother_household,
+                 _name_dob)  # fmt: skip
+        for step in steps:
             step(con, subjects, register, state)
     finally:
         con.close()

@@ -8,6 +8,8 @@ the mother through the household, never through the baby's own number.
 ``mother_status``/``mother_id18`` describe the number of the subject's own mother where
 the row carries one (tables.FEED_OPTIONAL: a police or pupil file with 母亲身份证号);
 a birth certificate's mother's number is its subject's own number, not this.
+``father_status``/``father_id18`` describe a birth certificate's father's number
+(父亲身份证号, optional), blank on every other kind.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Final, Literal, TypeVar
 
 from renkou.linkage import idnumber
 from renkou.linkage.normalize import name_key, parse_date, simplified
-from renkou.linkage.tables import MOTHER_ID, Feed
+from renkou.linkage.tables import FATHER_ID, MOTHER_ID, Feed
 
 __all__ = ["IdStatus", "Subjects", "classify_id", "subjects_of"]
 
@@ -69,6 +71,8 @@ class Subjects:
     newborn: list[bool]
     mother_status: list[IdStatus]
     mother_id18: list[str]
+    father_status: list[IdStatus]
+    father_id18: list[str]
 
     def __len__(self) -> int:
         return len(self.row)
@@ -98,10 +102,11 @@ def _mother(feed: Feed, n: int) -> list[str]:
 def _build(
     rows: list[int], sides: list[str], *, name: list[str], raw_id: list[str], dob: list[str],
     sex: list[str], address: list[str], event_dob: list[str], household: list[str],
-    relation: list[str], newborn: list[bool], mother: list[str],
+    relation: list[str], newborn: list[bool], mother: list[str], father: list[str] | None = None,
 ) -> Subjects:  # fmt: skip
     ids = _mapped(raw_id, classify_id)
     mothers = _mapped(mother, classify_id)
+    fathers = _mapped(father if father is not None else [""] * len(rows), classify_id)
     names = _mapped(name, lambda v: (simplified(v), name_key(v)))
     dates = _mapped(dob + event_dob, lambda v: parse_date(v) if v else None)
     n = len(rows)
@@ -122,6 +127,8 @@ def _build(
         newborn=newborn,
         mother_status=[x[0] for x in mothers],
         mother_id18=[x[1] for x in mothers],
+        father_status=[x[0] for x in fathers],
+        father_id18=[x[1] for x in fathers],
     )
 
 
@@ -148,6 +155,7 @@ def subjects_of(feed: Feed) -> Subjects:
             raw_id=_column(feed, "母亲身份证号"), dob=blank, sex=["女"] * n,
             address=_column(feed, "母亲户籍地"), event_dob=_column(feed, "出生日期"),
             household=blank, relation=blank, newborn=[False] * n, mother=blank,
+            father=_column(feed, FATHER_ID) if FATHER_ID in feed.table.column_names else blank,
         )  # fmt: skip
     if feed.kind == "marriage":
         cols: dict[str, list[str]] = {k: [] for k in ("name", "id", "dob", "sex", "address")}

@@ -7,7 +7,8 @@ township, the normalised number of the person's mother).
 
 Optional columns (``REGISTER_OPTIONAL``, ``FEED_OPTIONAL``) are read when a file has
 them and are blank otherwise: the mother's number (母亲身份证号) of a register person or
-of a feed row's subject.
+of a police or pupil row's subject; the father's number (父亲身份证号) of a birth
+certificate.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 from renkou.linkage.normalize import name_key, simplified
 
 __all__ = [
+    "FATHER_ID",
     "FEED_COLUMNS",
     "FEED_OPTIONAL",
     "MOTHER_ID",
@@ -40,6 +42,7 @@ REGISTER_COLUMNS: Final = (
     "与户主关系", "配偶身份证号",
 )  # fmt: skip
 MOTHER_ID: Final = "母亲身份证号"
+FATHER_ID: Final = "父亲身份证号"
 REGISTER_OPTIONAL: Final = (MOTHER_ID,)
 FEED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "police": (
@@ -52,11 +55,12 @@ FEED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "pupil": ("学生姓名", "性别", "身份证号", "出生日期", "家庭住址"),
 }  # fmt: skip
-# The number of the subject's own mother, where a kind's file may carry it. Not on a
-# birth certificate: its 母亲身份证号 is the subject's own number (the subject is the
-# mother), not her mother's.
+# Police and pupils: the number of the subject's own mother, where the file carries it.
+# Not on a birth certificate: its 母亲身份证号 is the subject's own number (the subject is
+# the mother), not her mother's; a certificate may carry the father's number, which
+# finds the mother through his household when hers is missing (cascade).
 FEED_OPTIONAL: Final[dict[str, tuple[str, ...]]] = {
-    "police": (MOTHER_ID,), "birth_cert": (), "marriage": (), "pupil": (MOTHER_ID,),
+    "police": (MOTHER_ID,), "birth_cert": (FATHER_ID,), "marriage": (), "pupil": (MOTHER_ID,),
 }  # fmt: skip
 
 

@@ -45,6 +45,33 @@ class Context:
         local = rng.random(n) < local_share
         return pp.outsiders(rng, self.registry, self.pop, birth=birth, male=sex, local=local)
 
+    def numbers_given(self, mother: np.ndarray, share: float) -> np.ndarray:
+        """The numbers of the people ``mother`` (person indices, -1: none known) as a file
+        that gives them on a share ``share`` of its rows shows them (first-17 values; -1
+        where not given, unknown or without a number)."""
+        pop = self.pop
+        known = (mother >= 0) & pop.has_id[np.maximum(mother, 0)]
+        given = known & (self.rng.random(mother.size) < share)
+        return np.where(given, pop.id17[np.maximum(mother, 0)], -1)
+
+    def register_mothers(self, person: np.ndarray, share: float) -> np.ndarray:
+        """:meth:`numbers_given` of the mothers of register people ``person``."""
+        return self.numbers_given(self.pop.kin.mother[person], share)
+
+    def outside_mothers(self, kids: pp.People, share: float) -> np.ndarray:
+        """New numbers for the mothers of people we do not hold (aged 20–40 at the birth,
+        registered where the child's hukou is), on a share ``share`` of the rows."""
+        rng, n = self.rng, len(kids)
+        given = rng.random(n) < share
+        if not given.any():
+            return np.full(n, -1, dtype=np.int64)
+        age = rng.uniform(20.0, 40.0, int(given.sum()))
+        birth = kids.birth[given] - np.floor(age * YEAR).astype(np.int64)
+        area = self.pop.places.village_area[kids.hukou_village[given]]
+        out = np.full(n, -1, dtype=np.int64)
+        out[given] = self.registry.allocate(rng, area, birth, np.zeros(birth.size, dtype=bool))
+        return out
+
     def days_in(self, m: int, n: int) -> np.ndarray:
         """``n`` random days of month ``m``."""
         lo, hi = self.plan.month_bounds(m)
@@ -63,6 +90,9 @@ class Part:
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # other columns (object)
     tag: str = ""  # a tag every row of the part carries (newborn, near_id …)
     protect: bool = False  # no noise: rows that must keep a valid number
+    # The subject's mother's number as the file gives it (first-17 value; -1: not given);
+    # None: the part's file has no such column or the part gives none.
+    mother: np.ndarray | None = None
 
     def roles(self) -> np.ndarray:
         """The truth role of every row."""
@@ -83,6 +113,7 @@ class Assembled:
     extra: dict[str, np.ndarray]
     role: np.ndarray
     tags: list[str]
+    mother_id: np.ndarray  # object: the mother's number column as the file shows it
 
     def __len__(self) -> int:
         return len(self.people)
@@ -105,6 +136,15 @@ def assemble(ctx: Context, parts: list[Part]) -> Assembled:
     dob = np.concatenate([p.dob for p in parts] or [np.zeros(0, np.int64)])
     address = np.concatenate([p.address for p in parts] or [np.zeros(0, object)])
     fields = ctx.noiser.apply(people, dob=dob, address=address, tags=tags, protect=protect)
+    mothers = [p.mother if p.mother is not None else np.full(len(p.people), -1) for p in parts]
+    if any(p.mother is not None for p in parts):
+        mother_id = _obj(
+            ctx.noiser.mother_ids(
+                np.concatenate(mothers).astype(np.int64), tags=fields.tags, protect=protect
+            )
+        )
+    else:
+        mother_id = _obj([""] * n)
     sort_day = np.concatenate([p.sort_day for p in parts] or [np.zeros(0, np.int64)])
     order = np.lexsort((ctx.rng.random(n), sort_day))
     keys = sorted({k for p in parts for k in p.extra})
@@ -119,4 +159,5 @@ def assemble(ctx: Context, parts: list[Part]) -> Assembled:
         extra=extra,
         role=np.concatenate(roles or [np.zeros(0, object)])[order],
         tags=[";".join(fields.tags[i]) for i in order.tolist()],
+        mother_id=mother_id[order],
     )

@@ -5,6 +5,15 @@ that only some rows can have (a 15-digit number needs a birth before 2000, a low
 needs an X, a swapped date needs day and month ≤ 12, a rare character needs a name with
 one) are relative to the rows that can have them. Every change is recorded in the
 row's tag list, which ends up in the truth file.
+
+A second identity column (the subject's mother's number, 母亲身份证号) gets the same
+number noise (:meth:`Noiser.mother_ids`), tagged ``mother_`` + the kind.
+
+A moved village (the address names another village than the register's) stays in the
+person's township for a share ``same_township`` of the moves (people marry and move
+to the next village, which is usually in the same township; default
+``SAME_TOWNSHIP``); the other moves go anywhere else in the county and are also tagged
+``moved_township``.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import numpy as np
 
 from renkou.synth import data_chars as dc
 from renkou.synth.dates import iso, shift_years, ymd
-from renkou.synth.idnum import to_text15
+from renkou.synth.idnum import to_text, to_text15
 from renkou.synth.names import RARE_PINYIN
 from renkou.synth.people import People
 from renkou.synth.places import Places, random_groups
@@ -38,6 +47,7 @@ RATES = {
     "dob_year": 0.006,
     "moved_village": 0.015,
 }
+SAME_TOWNSHIP = 0.8  # of the moved villages: another village of the same township
 _FULL_WIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 _TRADITIONAL = str.maketrans(dc.TRADITIONAL)
 _DIGITS = "0123456789"
@@ -60,10 +70,20 @@ class Fields:
 class Noiser:
     """Applies noise at ``factor`` times the base rates."""
 
-    def __init__(self, rng: np.random.Generator, factor: float, places: Places) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        factor: float,
+        places: Places,
+        *,
+        same_township: float = SAME_TOWNSHIP,
+    ) -> None:
+        if not 0.0 <= same_township <= 1.0:
+            raise ValueError("same_township must be between 0 and 1")
         self.rng = rng
         self.factor = factor
         self.places = places
+        self.same_township = same_township
 
     def hits(self, kind: str, eligible: np.ndarray) -> np.ndarray:
         """Row indices hit by noise ``kind`` among the eligible rows."""
@@ -91,33 +111,70 @@ class Noiser:
             tags=tags,
         )
         ok = ~protect
-        self._ids(fields, people, ok)
+        old = ymd(people.birth)[0] < 2000 if len(people) else np.zeros(0, dtype=bool)
+        self._ids(
+            fields.id,
+            fields.tags,
+            has=ok & people.has_id,
+            id17=people.id17,
+            old_enough=old,
+            prefix="",
+        )
         self._names(fields, ok)
         self._dates(fields, dob, ok)
         self._address(fields, people, ok)
         self._spaces(fields, ok)
         return fields
 
-    def _ids(self, f: Fields, people: People, ok: np.ndarray) -> None:
-        has = ok & people.has_id
+    def mother_ids(
+        self, id17: np.ndarray, *, tags: list[list[str]], protect: np.ndarray
+    ) -> list[str]:
+        """The mother's-number column as the feed shows it: ``id17`` (-1: not given)
+        as text, with the number noise of :meth:`apply` (tags ``mother_…``) and trailing
+        spaces; rows where ``protect`` is set stay clean."""
+        given = id17 >= 0
+        values = np.maximum(id17, 0)
+        texts = np.where(given, to_text(values), "").tolist() if id17.size else []
+        year = (values // 10**7) % 10_000  # the birth year inside the number
+        ok = ~protect & given
+        self._ids(texts, tags, has=ok, id17=values, old_enough=year < 2000, prefix="mother_")
+        shown = ok & np.array([bool(t) for t in texts], dtype=bool)
+        for i in self.hits("trailing_space", shown):
+            texts[i] += " " * int(self.rng.integers(1, 3))
+            tags[i].append("mother_trailing_space")
+        return texts
+
+    def _ids(
+        self,
+        ids: list[str],
+        tags: list[list[str]],
+        *,
+        has: np.ndarray,
+        id17: np.ndarray,
+        old_enough: np.ndarray,
+        prefix: str,
+    ) -> None:
+        """Number noise on ``ids`` (the rows ``has`` hold a number; ``old_enough``: born
+        before 2000, so a 15-digit form exists); tags are ``prefix`` + the kind."""
+        has = has.copy()
         missing = self.hits("missing_id", has)
-        _change(f.id, f.tags, missing, "missing_id", lambda i: "")
+        _change(ids, tags, missing, prefix + "missing_id", lambda i: "")
         has[missing] = False
-        old = self.hits("id15", has & (ymd(people.birth)[0] < 2000))
-        texts15 = iter(to_text15(people.id17[old]).tolist())
-        _change(f.id, f.tags, old, "id15", lambda i: next(texts15))
+        old = self.hits("id15", has & old_enough)
+        texts15 = iter(to_text15(id17[old]).tolist())
+        _change(ids, tags, old, prefix + "id15", lambda i: next(texts15))
         full = has.copy()
         full[old] = False
         typo = self.hits("id_typo", full)
-        _change(f.id, f.tags, typo, "id_typo", lambda i: _typo(self.rng, f.id[i]))
+        _change(ids, tags, typo, prefix + "id_typo", lambda i: _typo(self.rng, ids[i]))
         full[typo] = False
         swap = self.hits("id_transpose", full)
-        _change(f.id, f.tags, swap, "id_transpose", lambda i: _transpose(self.rng, f.id[i]))
-        ends_x = has & np.array([s.endswith("X") for s in f.id], dtype=bool)
+        _change(ids, tags, swap, prefix + "id_transpose", lambda i: _transpose(self.rng, ids[i]))
+        ends_x = has & np.array([s.endswith("X") for s in ids], dtype=bool)
         lower = self.hits("lower_x", ends_x)
-        _change(f.id, f.tags, lower, "lower_x", lambda i: f.id[i][:-1] + "x")
+        _change(ids, tags, lower, prefix + "lower_x", lambda i: ids[i][:-1] + "x")
         wide = self.hits("fullwidth", has)
-        _change(f.id, f.tags, wide, "fullwidth", lambda i: f.id[i].translate(_FULL_WIDTH))
+        _change(ids, tags, wide, prefix + "fullwidth", lambda i: ids[i].translate(_FULL_WIDTH))
 
     def _names(self, f: Fields, ok: np.ndarray) -> None:
         # Almost every name has a character with a homophone, and most have one with a
@@ -162,10 +219,18 @@ class Noiser:
         if villages < 2:
             return
         rows = self.hits("moved_village", ok & (people.hukou_village < villages))
-        other = (people.hukou_village[rows] + self.rng.integers(1, villages, rows.size)) % villages
+        home = people.hukou_village[rows]
+        anywhere = (home + self.rng.integers(1, villages, rows.size)) % villages
+        nearby = same_township_villages(self.rng, self.places, home)
+        near = (self.rng.random(rows.size) < self.same_township) & (nearby >= 0)
+        other = np.where(near, nearby, anywhere)
+        town = self.places.village_township
+        far = set(rows[town[other] != town[home]].tolist())
         groups = random_groups(self.rng, self.places, other)
         texts = iter(self.places.group_address[groups].tolist())
         _change(f.address, f.tags, rows, "moved_village", lambda i: next(texts))
+        for i in sorted(far):
+            f.tags[i].append("moved_township")
 
     def _spaces(self, f: Fields, ok: np.ndarray) -> None:
         for i in self.hits("trailing_space", ok):
@@ -175,6 +240,23 @@ class Noiser:
             else:
                 f.name[i] += pad
             f.tags[i].append("trailing_space")
+
+
+def same_township_villages(
+    rng: np.random.Generator, places: Places, village: np.ndarray
+) -> np.ndarray:
+    """Another local village of each village's township, drawn at random (-1 where the
+    township has no other village)."""
+    town = places.village_township[: places.local_villages]
+    by_town = np.argsort(town, kind="stable")  # local villages grouped by township
+    first = np.searchsorted(town[by_town], town[village], side="left")
+    count = np.searchsorted(town[by_town], town[village], side="right") - first
+    pick = (rng.random(village.size) * np.maximum(count - 1, 0)).astype(np.int64)
+    # Skip the village itself: its position among its township's villages.
+    own = np.empty(town.size, dtype=np.int64)
+    own[by_town] = np.arange(town.size)
+    pick = np.where(first + pick >= own[village], pick + 1, pick)
+    return np.where(count > 1, by_town[np.minimum(first + pick, town.size - 1)], -1)
 
 
 def _change(

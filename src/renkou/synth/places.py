@@ -32,6 +32,7 @@ class Places:
     village_weight: np.ndarray  # float: how likely people live there (local villages only)
     village_urban: np.ndarray  # bool: residents' committee (居委会)
     village_county: np.ndarray  # object: province + prefecture + county of each village
+    village_township: np.ndarray  # int64: the org tree's township index (-1: not local)
     group_code: np.ndarray  # U14
     group_address: np.ndarray  # object
     group_village: np.ndarray
@@ -98,6 +99,9 @@ def build_places(rng: np.random.Generator, tree: OrgTree, outside: int) -> Place
         village_urban=np.concatenate([tree.village_urban, np.zeros(len(v_codes) - n_local, bool)]),
         village_county=np.array(
             [tree.county_full] * n_local + o_county + [f[1] for f in flow], dtype=object
+        ),
+        village_township=np.concatenate(
+            [tree.village_township, np.full(len(v_codes) - n_local, -1, dtype=np.int64)]
         ),
         group_code=np.concatenate([tree.group_codes, np.array(o_gcodes, dtype="U14")]),
         group_address=np.concatenate([tree.group_address, np.array(o_gaddr, dtype=object)]),

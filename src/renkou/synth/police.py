@@ -15,8 +15,11 @@ from renkou.synth.text import iso_dates, numbered
 
 POLICE_HEADER = (
     "姓名", "性别", "公民身份号码", "出生日期", "民族", "户籍地址", "户号", "户主姓名",
-    "与户主关系", "变动类型", "变动日期", "业务流水号",
+    "与户主关系", "变动类型", "变动日期", "业务流水号", "母亲身份证号",
 )  # fmt: skip
+# 出生 rows naming the newborn's mother's number (the 出生登记 form asks for it; some
+# exports leave it out). Other changes leave the column blank.
+MOTHER_ID_SHARE = 0.9
 NONE_MIX = (("出生", 0.25), ("迁入", 0.35), ("迁出", 0.15), ("死亡", 0.25))
 # Rows about people we do not hold: (age range, share with local hukou) per change type.
 NONE_PEOPLE: dict[str, tuple[tuple[float, float], float]] = {
@@ -64,7 +67,9 @@ def newborns(ctx: Context, m: int) -> Part:
         ],
         dtype=object,
     )
-    return _part(baby, "出生", b.police_day[rows], "mother", tag="newborn")
+    part = _part(baby, "出生", b.police_day[rows], "mother", tag="newborn")
+    part.mother = ctx.numbers_given(b.mother[rows], MOTHER_ID_SHARE)
+    return part
 
 
 def rehome(ctx: Context, people: pp.People, moving: np.ndarray, village: np.ndarray) -> None:
@@ -118,7 +123,10 @@ def none_parts(ctx: Context, m: int) -> list[Part]:
         if change == "出生":
             people.head_name = names.father_names(ctx.rng, people.name, 1992)
             people.relation = np.where(people.male, "子", "女").astype(object)
-        parts.append(_part(people, change, ctx.days_in(m, n), "none"))
+        part = _part(people, change, ctx.days_in(m, n), "none")
+        if change == "出生":
+            part.mother = ctx.outside_mothers(people, MOTHER_ID_SHARE)
+        parts.append(part)
     return parts
 
 
@@ -130,7 +138,7 @@ def police_columns(ctx: Context, rows: Assembled, m: int) -> list[np.ndarray]:
     return [
         rows.name, np.where(p.male, "男", "女").astype(object), rows.id, rows.dob, p.ethnic,
         rows.address, p.household_code, p.head_name, p.relation, rows.extra["变动类型"],
-        rows.extra["变动日期"], numbers,
+        rows.extra["变动日期"], numbers, rows.mother_id,
     ]  # fmt: skip
 
 

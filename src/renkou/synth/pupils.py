@@ -20,7 +20,11 @@ PUPIL_HEADER = (
     "年级",
     "监护人姓名",
     "家庭住址",
+    "母亲身份证号",
 )
+# Rows whose 学籍 record gives the mother's number (many leave it blank or name only a
+# guardian, whose number this column never holds).
+MOTHER_ID_SHARE = 0.7
 GRADES = (
     "一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级",
     "高一", "高二", "高三",
@@ -80,6 +84,7 @@ def _part(
     role: str,
     tag: str = "",
     protect: bool = False,
+    mother: np.ndarray,
 ) -> Part:
     """Rows of pupils (school by where they live and their grade)."""
     village = kids.residence_village
@@ -91,7 +96,7 @@ def _part(
     # Rosters come in no particular order.
     order = (ctx.rng.random(len(kids)) * 1e6).astype(np.int64)
     return Part(kids, dob=kids.birth, address=kids.residence_address, sort_day=order, role=role,
-                extra=extra, tag=tag, protect=protect)  # fmt: skip
+                extra=extra, tag=tag, protect=protect, mother=mother)  # fmt: skip
 
 
 def guardians(ctx: Context, person: np.ndarray) -> np.ndarray:
@@ -122,9 +127,11 @@ def register_parts(ctx: Context, m: int, grade: np.ndarray) -> list[Part]:
         sel = person[twin == is_twin]
         kids = pp.from_register(ctx.pop, sel)
         tag = "near_id_twin" if is_twin else ""
-        parts.append(
-            _part(ctx, kids, guardian=guardians(ctx, sel), grade=grade[sel], role="self", tag=tag)
-        )
+        mother = ctx.register_mothers(sel, MOTHER_ID_SHARE)
+        guardian = guardians(ctx, sel)
+        part = _part(ctx, kids, guardian=guardian, grade=grade[sel], role="self", tag=tag,
+                     mother=mother)  # fmt: skip
+        parts.append(part)
     return parts
 
 
@@ -140,9 +147,10 @@ def none_parts(ctx: Context, m: int, grade: np.ndarray) -> list[Part]:
         g = np.clip(grades(ymd(batch.birth), lo), 1, 12)
         parent = names.father_names(ctx.rng, batch.name, 1985)
         protect = tag == "near_id"
-        parts.append(
-            _part(ctx, batch, guardian=parent, grade=g, role="none", protect=protect, tag=tag)
-        )
+        mother = ctx.outside_mothers(batch, MOTHER_ID_SHARE)
+        part = _part(ctx, batch, guardian=parent, grade=g, role="none", protect=protect,
+                     tag=tag, mother=mother)  # fmt: skip
+        parts.append(part)
     return parts
 
 
@@ -150,7 +158,8 @@ def pupil_columns(rows: Assembled) -> list[np.ndarray]:
     """Columns in ``PUPIL_HEADER`` order."""
     e = rows.extra
     sex = np.where(rows.people.male, "男", "女").astype(object)
-    return [rows.name, sex, rows.id, rows.dob, e["学校"], e["年级"], e["监护人姓名"], rows.address]
+    return [rows.name, sex, rows.id, rows.dob, e["学校"], e["年级"], e["监护人姓名"], rows.address,
+            rows.mother_id]  # fmt: skip
 
 
 def pupil_feed(ctx: Context, m: int) -> tuple[Assembled, list[np.ndarray]]:

@@ -7,9 +7,15 @@ which columns fill the typed FeedRow slots, and per-column normalisers.
 
 Two identity-number slots per row: ``id`` (the subject; the mother for a birth
 certificate, since a newborn has none; the husband for a marriage) and ``id2`` (the
-father; the wife). An invalid number is KEPT (masked, encrypted, indexed, ``valid``
-False): in a feed it is itself a discrepancy (错登). An Excel-mangled one has lost digits
-and is a row error.
+father on a birth certificate; the wife on a marriage; the subject's own mother on a
+police or pupil row, optional). An invalid number is KEPT (masked, encrypted, indexed,
+``valid`` False, the reason in ``extra["id_problem"]`` as ``id:…``/``id2:…``): in a feed
+it is itself a discrepancy (错登). An Excel-mangled one has lost digits and is a row
+error, in either slot.
+
+A column added to a kind after files of that kind were staged is listed in
+``hash_if_filled``: it enters the row's content hash only when the row fills it, so a
+file staged before it existed is still "unchanged" when sent again.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from renkou.linkage import idnumber
 from renkou.registry import identity
 
 FEED_ID_CONTEXT = b"feed.id_number"
+MASKED_MAX: Final = 32  # FeedRow.id_masked / id2_masked max_length
 Normaliser = Callable[[str], str]
 
 _SEX = {"男": "M", "1": "M", "m": "M", "男性": "M", "女": "F", "2": "F", "f": "F", "女性": "F"}
@@ -72,6 +79,15 @@ class FeedKind:
     org: str = ""
     household_code: str = ""
     normalisers: Mapping[str, Normaliser] = field(default_factory=dict)
+    hash_if_filled: frozenset[str] = frozenset()
+
+    def hashed(self, values: Mapping[str, str]) -> list[str]:
+        """The values of one row that make its content hash, in column order."""
+        return [
+            values[c.field]
+            for c in self.spec.columns
+            if values[c.field] or c.field not in self.hash_if_filled
+        ]
 
     def header(self, name: str) -> str:
         column = self.spec.column(name)
@@ -134,6 +150,7 @@ def store_id(raw: str, header: str) -> tuple[StoredFeedId, str]:
     except idnumber.IdNumberError as exc:
         problem = str(exc)
     masked = mask_id_number(number) if len(number) == 18 else mask_raw(number, "id")
+    masked = masked[:MASKED_MAX]  # a long hostile value must still fit FeedRow.id*_masked
     stored = StoredFeedId(
         cipher=crypto.encrypt(number, context=FEED_ID_CONTEXT),
         index=identity.id_index(number),
@@ -223,7 +240,7 @@ def normalise_row(kind: FeedKind, row: Row, today: dt.date) -> FeedRecord:
         org=values.get(kind.org, "") if kind.org else "",
         household_code=values.get(kind.household_code, "") if kind.household_code else "",
         extra=extra,
-        content_hash=_digest([values[c.field] for c in kind.spec.columns]),
+        content_hash=_digest(kind.hashed(values)),
         key_material=f"s:{source}" if source else natural,
     )  # fmt: skip
 

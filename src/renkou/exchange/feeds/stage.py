@@ -288,6 +288,8 @@ def _fill_fast(
     ids = _stored_ids(texts[kind.id_field], fast) if kind.id_field else {}
     ids2 = _stored_ids(texts[kind.id2_field], fast) if kind.id2_field else {}
     columns = [texts[f] for f in fields]
+    # (column, counts only when filled): FeedKind.hash_if_filled
+    hashed = [(texts[f], f in kind.hash_if_filled) for f in fields]
     # ``extra``: the other columns' non-blank values, keys in column order.
     extra_columns = [
         ('"' + f + '": ', f, texts[f]) for f in fields if f not in typed and f not in id_like
@@ -310,7 +312,11 @@ def _fill_fast(
     for i in fast:
         source = source_col[i]
         extra = ", ".join([label + quote(c[i]) for label, _, c in extra_columns if c[i]])
-        content = digest("\x1f".join([c[i] for c in columns]), purpose=DIGEST_PURPOSE)
+        if kind.hash_if_filled:
+            parts = [c[i] for c, late in hashed if c[i] or not late]
+        else:
+            parts = [c[i] for c in columns]
+        content = digest("\x1f".join(parts), purpose=DIGEST_PURPOSE)
         key = f"s:{source}" if source else "n:" + "\x1f".join([c[i] for c in natural])
         values = (
             sheet, numbers[i], source[:64], content, name_col[i][:50],

@@ -118,6 +118,12 @@ def _comparison(link: FeedLink, person: Person) -> list[dict[str, Any]]:
          ev.get("place", "")),
         (_("户号"), feed["household"], "", ev.get("household", "")),
     ]  # fmt: skip
+    if FEEDS[link.feed_row.batch.kind].id2_field == "mother_id" and link.role != "mother":
+        # The subject's own mother: her number in the row (id2) against the person's mother.
+        mother = person.mother.id_masked if person.mother_id and person.mother else ""
+        rows.append(
+            (_("母亲身份证号"), link.feed_row.id2_masked, mother, ev.get("mother", "missing"))
+        )
     return [
         {"label": label, "feed": a or "—", "person": b or "—", "level": str(lvl),
          "level_label": str(_LEVELS.get(str(lvl), lvl)),
