@@ -47,3 +47,23 @@ def test_blind_index_is_keyed_and_stable() -> None:
 def test_phone_mask() -> None:
     assert mask_phone("13812345678") == "138****5678"
     assert "1234" not in mask_phone("12345")
+
+
+@pytest.mark.parametrize(
+    "key", [b"k" * 32, b"a much longer index key than one block of SHA-256" * 2]
+)
+def test_the_batched_digests_are_rfc_2104_hmac(key: bytes) -> None:
+    import hashlib
+    import hmac
+
+    values = ["", "37040419850314123X", "张\x1f三", "x" * 200]
+    with override_settings(RENKOU_INDEX_KEY=base64.b64encode(key).decode()):
+        expected = [
+            hmac.new(key, b"id_number\x00" + v.encode(), hashlib.sha256).hexdigest() for v in values
+        ]
+        assert crypto.blind_index_many(values, purpose="id_number") == expected
+        assert [crypto.blind_index(v, purpose="id_number") for v in values] == expected
+        plain = [hashlib.sha256(v.encode()).hexdigest() for v in values]
+        rows = [hmac.new(key, b"row\x00" + p.encode(), hashlib.sha256).hexdigest() for p in plain]
+        assert crypto.row_digest_many(iter(values), purpose="row") == rows
+        assert [crypto.row_digest(v, purpose="row") for v in values] == rows

@@ -36,7 +36,8 @@ HOSTILE = [
     make_id("18790101", "121"), make_id("20990101", "121"), make_id("19900230", "121"),
     "LS370404101201000001", "12345", "未知", "男性", "M", "x", "迁入", "离婚登记", "出生",
     (TODAY + dt.timedelta(days=3)).isoformat(), "2026/1/5", "20260105", "2026-02-30", "abc",
-    "合计", "=1+1", "张\u3000三", "YW001",
+    "合计", "=1+1", "张\u3000三", "YW001", "370404901301123", "37040490010112X",
+    "３７０４０４９００１０１１２３", "370404900101123 ", "4.10102E17",
 ]  # fmt: skip
 
 
@@ -177,3 +178,20 @@ def test_rejected_file_writes_nothing_and_reports_the_same(
     assert _result(fast) == _result(slow)
     assert fast.status == "rejected"
     assert FeedRow.objects.count() == 0
+
+
+def test_only_numbers_store_id_rejects_leave_the_column_wise_path() -> None:
+    from renkou.exchange.feeds import stage
+
+    feed = FEEDS["police"]
+    good = rows("police")[0]
+    column = HEADERS["police"].index("公民身份号码")
+    kept = [bad_check(GOOD), WITH_X.lower(), FULL_WIDTH, "370404900101123",
+            make_id("20990101", "121"), "911234199001011230", "12345", ""]  # fmt: skip
+    mangled = ["3.70404E+17", "370404199001011234.0"]
+    with tempfile.TemporaryDirectory() as tmp:
+        body = [[*good[:column], number, *good[column + 1 :]] for number in kept + mangled]
+        path = write_csv(Path(tmp) / "f.csv", "police", body)
+        (batch,) = read_columns(path=path, fmt="csv", spec=feed.spec).batches
+    checked = stage._check(feed, batch, TODAY)
+    assert list(checked.slow) == [0] * len(kept) + [1] * len(mangled)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -81,11 +81,28 @@ def current_key_id() -> int:
     return _keyring(settings.RENKOU_DATA_KEYS)[0]
 
 
+@cache
+def _hmac_states(spec: str, purpose: str) -> tuple[Any, Any]:
+    """HMAC-SHA256 (RFC 2104) under the index key, split into its two SHA-256 states —
+    the inner one having absorbed the key pad and ``purpose + NUL``, the outer one the
+    key pad — so that a value costs two copies and two short updates. ``hmac.HMAC.copy``
+    does the same in Python code at several times the cost (tests compare with ``hmac``)."""
+    key = _index_key(spec)
+    if len(key) > _SHA256_BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_SHA256_BLOCK, b"\x00")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    inner.update(purpose.encode() + b"\x00")
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
+
+
+_SHA256_BLOCK = 64
+
+
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed HMAC-SHA256 of a normalised value: equal inputs match, nothing is revealed."""
-    key = _index_key(settings.RENKOU_INDEX_KEY)
-    mac = hmac.new(key, purpose.encode() + b"\x00" + value.encode("utf-8"), hashlib.sha256)
-    return mac.hexdigest()
+    return blind_index_many([value], purpose=purpose)[0]
 
 
 def encrypt_many(plaintexts: Sequence[str], *, context: bytes) -> list[bytes]:
@@ -105,15 +122,17 @@ def encrypt_many(plaintexts: Sequence[str], *, context: bytes) -> list[bytes]:
 
 
 def blind_index_many(values: Sequence[str], *, purpose: str) -> list[str]:
-    """``[blind_index(v, purpose=purpose) for v in values]``, the keyed state prepared once
-    (HMAC of a value continues a copy of the state that has absorbed the purpose)."""
-    key = _index_key(settings.RENKOU_INDEX_KEY)
-    base = hmac.new(key, purpose.encode() + b"\x00", hashlib.sha256)
+    """``[blind_index(v, purpose=purpose) for v in values]`` with the keyed states
+    prepared once (:func:`_hmac_states`)."""
+    inner, outer = _hmac_states(settings.RENKOU_INDEX_KEY, purpose)
+    inner_copy, outer_copy = inner.copy, outer.copy
     out = []
     for value in values:
-        mac = base.copy()
+        mac = inner_copy()
         mac.update(value.encode("utf-8"))
-        out.append(mac.hexdigest())
+        final = outer_copy()
+        final.update(mac.digest())
+        out.append(final.hexdigest())
     return out
 
 
@@ -123,7 +142,16 @@ def row_digest(text: str, *, purpose: str) -> str:
     A plain SHA-256 of a row holding an identity number could be reversed by hashing
     the candidates (a county's numbers are few); this is the HMAC of that SHA-256, so a
     store of plain digests converts to keyed ones exactly (``keyed_row_digest``)."""
-    return keyed_row_digest(hashlib.sha256(text.encode("utf-8")).hexdigest(), purpose=purpose)
+    return row_digest_many([text], purpose=purpose)[0]
+
+
+def row_digest_many(texts: Iterable[str], *, purpose: str) -> list[str]:
+    """``[row_digest(t, purpose=purpose) for t in texts]``, the keyed states prepared once
+    (an import digests two texts a row: its content and its natural key)."""
+    sha256 = hashlib.sha256
+    return blind_index_many(
+        [sha256(text.encode("utf-8")).hexdigest() for text in texts], purpose=purpose
+    )
 
 
 def keyed_row_digest(plain_hex: str, *, purpose: str) -> str:

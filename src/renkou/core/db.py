@@ -13,17 +13,29 @@ from psycopg.copy import QueuedLibpqWriter
 _CHUNK = 5000
 
 
-def refresh_planner_stats(*model_classes: type[models.Model]) -> None:
+def refresh_planner_stats(
+    *model_classes: type[models.Model], fields: Sequence[str] | None = None
+) -> None:
     """After a bulk load (a register import, a month's comparison, a campaign's frozen
     list), let PostgreSQL's planner see the new row counts at once instead of when
     autovacuum next samples the tables: ANALYZE them once the transaction commits.
 
     Measured on the 1M county: right after freezing a 228k-item campaign the county's
     item list took 1.4 s a page on stale statistics and 95 ms after ANALYZE.
-    SQLite keeps no such statistics for us to refresh; nothing happens there."""
+    SQLite keeps no such statistics for us to refresh; nothing happens there.
+
+    ``fields`` (one model): only those columns' statistics — the row counts are renewed
+    all the same, and the other columns keep theirs until autovacuum samples the table.
+    Measured on a 200k-row FeedRow table: 2.0 s for every column, 0.5 s for the seven
+    that queries use (the wide text, cipher and JSON columns are the rest)."""
     if connection.vendor != "postgresql":
         return
-    tables = [connection.ops.quote_name(m._meta.db_table) for m in model_classes]
+    quote = connection.ops.quote_name
+    tables = [quote(m._meta.db_table) for m in model_classes]
+    if fields is not None:
+        (model,) = model_classes
+        columns = [model._meta.get_field(f).column for f in fields]  # type: ignore[union-attr]
+        tables = [f"{tables[0]} ({', '.join(quote(c) for c in columns)})"]  # type: ignore[arg-type]
 
     def analyze() -> None:
         with connection.cursor() as cursor:

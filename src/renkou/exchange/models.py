@@ -71,7 +71,10 @@ class FeedRow(models.Model):
     record has ``superseded_by`` NULL and ``withdrawn`` False.
     """
 
-    batch = models.ForeignKey(FeedBatch, on_delete=models.PROTECT, related_name="rows")
+    # Indexes: see Meta (each one costs every staged row its upkeep).
+    batch = models.ForeignKey(
+        FeedBatch, on_delete=models.PROTECT, related_name="rows", db_index=False
+    )
     sheet = models.CharField(_("工作表"), max_length=100, blank=True)
     row_number = models.IntegerField(_("行号"))
     source_record_id = models.CharField(_("来源编号"), max_length=64, blank=True)
@@ -81,11 +84,11 @@ class FeedRow(models.Model):
     sex = models.CharField(_("性别"), max_length=1, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_cipher = models.BinaryField(null=True, blank=True)
-    id_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id_index = models.CharField(max_length=64, blank=True)
     id_masked = models.CharField(_("身份证号"), max_length=32, blank=True)
     id_valid = models.BooleanField(_("身份证号有效"), default=False)
     id2_cipher = models.BinaryField(null=True, blank=True)
-    id2_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id2_index = models.CharField(max_length=64, blank=True)
     id2_masked = models.CharField(_("第二身份证号"), max_length=32, blank=True)
     id2_valid = models.BooleanField(_("第二身份证号有效"), default=False)
     event_type = models.CharField(_("事件类型"), max_length=20, blank=True)
@@ -96,14 +99,31 @@ class FeedRow(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     withdrawn = models.BooleanField(_("已撤回"), default=False)
     superseded_by = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        db_index=False,
     )
 
     class Meta:
         verbose_name = _("部门数据行")
         verbose_name_plural = _("部门数据行")
         ordering = ["batch_id", "row_number"]
-        indexes = [models.Index(fields=["natural_key"])]
+        # Only what a query needs (docs/decisions/0011): the rows of a batch, and the
+        # batch's rows by natural key (an import links corrected rows to their
+        # predecessors); which rows a row supersedes (PROTECT on delete) — a partial
+        # index, as a new row supersedes nothing and so costs it no upkeep. The blind
+        # indexes are only ever read from a row, never searched: no index.
+        indexes = [
+            models.Index(fields=["batch", "natural_key"], name="feedrow_batch_key_idx"),
+            models.Index(
+                fields=["superseded_by"],
+                name="feedrow_superseded_idx",
+                condition=models.Q(superseded_by__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"

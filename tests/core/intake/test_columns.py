@@ -139,6 +139,28 @@ def test_xlsx_column_wise_equals_row_wise(tmp_path: Path) -> None:
     assert any(e.reason.startswith("公式") for r in fast[0] for e in r.errors)
 
 
+def test_xlsx_away_from_a1_with_falsy_and_total_rows(tmp_path: Path) -> None:
+    # The sheet starts at C3 (calamine pads the skipped columns); rows of falsy values are
+    # not blank; a spaced total row and a 计 that is no total row.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    at = 3
+    for row in [HEADER, ["张伟", ID, "1980-03-01", 0, False], [0, 0, 0.0, False, 0],
+                ["会计", ID, "1980-03-01", "", ""], [None] * 5, ["总 计", 2, None, None, None],
+                ["李四", ID, dt.date(1980, 3, 1)]]:  # fmt: skip
+        for col, value in enumerate(row):
+            sheet.cell(row=at, column=3 + col, value=value)
+        at += 1
+    path = tmp_path / "g.xlsx"
+    book.save(path)
+    fast, slow = _both(path)
+    assert fast == slow
+    rows, notices = fast[0], fast[1]
+    assert [r.number for r in rows] == [4, 5, 6, 9]
+    assert [n.row for n in notices] == [8]
+
+
 @given(st.lists(st.sampled_from(CELLS) | st.text(max_size=5), max_size=40))
 def test_clean_column_equals_clean_cell(raw: list[str]) -> None:
     from renkou.core.intake.cells import CellError, clean_cell

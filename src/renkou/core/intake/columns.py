@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,7 @@ def clean_column(
     """The clean values of one column's cells and the reason of each cell in error
     (by index); equal, cell for cell, to calling ``clean_cell`` on each. ``strings``:
     the caller knows every cell is a ``str`` (a CSV)."""
-    if strings or all(type(v) is str for v in raw):
+    if strings or set(map(type, raw)) <= {str}:
         if kind == "text":
             return _clean_text(raw), {}
         if kind == "date":
@@ -219,16 +220,24 @@ class _SheetColumns:
         numbers: list[int] = []
         kept: list[list[Cell]] = []
         notices = self.table.notices
+        # A total row has a text cell with 计: is_total itself only where the chunk has one.
+        totals = "计" in "\x00".join(map(str, chain.from_iterable(chunk.rows)))
         for offset, cells in enumerate(chunk.rows):
-            if all(c in ("", None) for c in cells):
+            # any(): a truthy cell is not blank (the exact test only for the others).
+            if not any(cells) and all(c in ("", None) for c in cells):
                 continue
             number = chunk.first + offset
-            if is_total(cells):
+            if totals and is_total(cells):
                 notices.append(Notice(self.sheet.name, number, TOTAL_ROW))
                 continue
             numbers.append(number)
             kept.append(cells)
-        raw = [[cells[col] if col < len(cells) else "" for cells in kept] for col, *_ in self.plan]
+        plan = [col for col, *_ in self.plan]
+        width = min(map(len, kept), default=0)
+        if kept and max(plan, default=0) < width:  # every row has every mapped column
+            columns = list(zip(*kept, strict=False))  # in C; ends with the shortest row
+            return numbers, [list(columns[col]) for col in plan]
+        raw = [[cells[col] if col < len(cells) else "" for cells in kept] for col in plan]
         return numbers, raw
 
     def _kept_arrays(self, chunk: Chunk) -> tuple[list[int], list[list[Any]]]:

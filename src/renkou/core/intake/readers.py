@@ -222,12 +222,16 @@ def _xlsx_facts(path: Path) -> tuple[bool, dict[str, set[tuple[int, int]]]]:
 
 
 def _calamine_rows(sheet: python_calamine.CalamineSheet) -> Iterator[tuple[int, list[Cell]]]:
+    # python-calamine's iter_rows starts at the sheet's first row (empty rows above the
+    # used range included) but at the first used column: rows are numbered from 1 and
+    # the columns left of the range put back (tests pin both).
     start = sheet.start
-    row0, col0 = (start[0], start[1]) if start else (0, 0)
-    for offset, values in enumerate(sheet.iter_rows()):
-        cells: list[Cell] = [""] * col0
-        cells.extend(values)
-        yield row0 + offset + 1, cells
+    col0 = start[1] if start else 0
+    pad: list[Cell] = [""] * col0
+    for number, values in enumerate(sheet.iter_rows(), start=1):
+        # iter_rows gives a fresh list per row: used as it is unless columns are skipped.
+        cells: list[Cell] = values  # type: ignore[assignment]  # Cell covers its types
+        yield number, (pad + cells) if col0 else cells
 
 
 def _excel(path: Path, fmt: FileFormat) -> Workbook:

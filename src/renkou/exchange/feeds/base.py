@@ -135,15 +135,11 @@ class RowRejectedError(Exception):
         return RowError(row.sheet, row.number, self.column, self.raw, self.reason)
 
 
-def store_id(raw: str, header: str) -> tuple[StoredFeedId, str]:
-    """(stored number, its normalised form) — invalid kept, Excel-mangled rejected."""
-    if not raw.strip():
-        return StoredFeedId(), ""
-    try:
-        number = idnumber.normalize(raw)
-    except idnumber.IdNumberError as exc:
-        # Only "excel_mangled" reaches here for a non-blank cell: digits are lost.
-        raise RowRejectedError(header, mask_raw(raw, "id"), str(exc)) from exc
+def id_number(raw: str) -> tuple[str, str, str]:
+    """(the number as stored, its mask, its problem) for a non-blank identity cell: an
+    invalid number is kept, its problem said ("" for a valid one); IdNumberError for an
+    Excel-mangled one (digits are lost). The one rule of both paths (stage.py too)."""
+    number = idnumber.normalize(raw)
     problem = ""
     try:
         number = idnumber.parse(number).normalized
@@ -151,6 +147,18 @@ def store_id(raw: str, header: str) -> tuple[StoredFeedId, str]:
         problem = str(exc)
     masked = mask_id_number(number) if len(number) == 18 else mask_raw(number, "id")
     masked = masked[:MASKED_MAX]  # a long hostile value must still fit FeedRow.id*_masked
+    return number, masked, problem
+
+
+def store_id(raw: str, header: str) -> tuple[StoredFeedId, str]:
+    """(stored number, its normalised form) — invalid kept, Excel-mangled rejected."""
+    if not raw.strip():
+        return StoredFeedId(), ""
+    try:
+        number, masked, problem = id_number(raw)
+    except idnumber.IdNumberError as exc:
+        # Only "excel_mangled" reaches here for a non-blank cell: digits are lost.
+        raise RowRejectedError(header, mask_raw(raw, "id"), str(exc)) from exc
     stored = StoredFeedId(
         cipher=crypto.encrypt(number, context=FEED_ID_CONTEXT),
         index=identity.id_index(number),
@@ -250,14 +258,24 @@ def key_digest(material: str) -> str:
     return _digest([material])
 
 
-def next_key(material: str, seen: dict[str, int]) -> str:
-    """The natural key of the next row with this key material: its hash, with an ordinal
-    for a repeat of a content key (twins, a row sent twice) so none is lost. ``seen``
-    counts the materials so far. A repeated department record number is the caller's
-    error."""
+def key_text(material: str, seen: dict[str, int]) -> str:
+    """What the natural key of the next row with this key material digests: the material,
+    with an ordinal for a repeat of a content key (twins, a row sent twice) so none is
+    lost. ``seen`` counts the materials so far. A repeated department record number is
+    the caller's error."""
     count = seen.get(material, 0)
     seen[material] = count + 1
-    return _digest([material if count == 0 else f"{material}#{count}"])
+    return material if count == 0 else f"{material}#{count}"
+
+
+def next_key(material: str, seen: dict[str, int]) -> str:
+    """The natural key of the next row with this key material (:func:`key_text`)."""
+    return _digest([key_text(material, seen)])
+
+
+def key_digests(texts: list[str]) -> list[str]:
+    """``[key_digest(t) for t in texts]`` (the keyed state prepared once)."""
+    return crypto.row_digest_many(texts, purpose=DIGEST_PURPOSE)
 
 
 def finish_keys(records: list[FeedRecord]) -> None:

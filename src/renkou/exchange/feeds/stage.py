@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from json.encoder import encode_basestring_ascii as json_string
 from typing import Any, Final, NamedTuple
 
@@ -39,6 +40,7 @@ from renkou.exchange.feeds.base import (
     FeedKind,
     FeedRecord,
     RowRejectedError,
+    id_number,
     normalise_row,
 )
 from renkou.linkage import idnumber
@@ -106,13 +108,6 @@ def fast_ids(numbers: list[str], today: dt.date) -> list[bool]:
     return ok
 
 
-def _upper_x(number: str) -> str:
-    """What idnumber.normalize makes of 17 ASCII digits and a lower-case x."""
-    if len(number) == 18 and number[17] == "x" and number.isascii() and number[:17].isdigit():
-        return number[:17] + "X"
-    return number
-
-
 def _texts(column: list[Any], kind: str) -> list[str]:
     """``Row.text`` of each value: dates as ISO text (once per distinct date); the intake
     gives text for every column kind but "date"."""
@@ -164,19 +159,47 @@ def _check_dates(column: list[Any] | None, today: dt.date, slow: bytearray) -> N
             slow[i] = slow[i] or 1  # text in a date column: parsed row-wise
 
 
-def _stored_ids(numbers: list[str], rows: list[int]) -> dict[int, tuple[Any, ...]]:
-    """Row → (cipher, index, masked, valid) for the non-blank valid numbers of ``rows``."""
-    present = [i for i in rows if numbers[i]]
-    plain = [numbers[i] for i in present]
-    ciphers = crypto.encrypt_many(plain, context=FEED_ID_CONTEXT)
-    indexes = crypto.blind_index_many(plain, purpose=identity.ID_PURPOSE)
-    return {
-        i: (cipher, index, s[:6] + "********" + s[14:], True)
-        for i, s, cipher, index in zip(present, plain, ciphers, indexes, strict=True)
-    }
+@dataclass
+class _Ids:
+    """An identity column as staged: each row's number as stored ("" for none), and for a
+    number that is not a plain valid one its mask and problem (row → (masked, problem))."""
+
+    numbers: list[str]
+    odd: dict[int, tuple[str, str]]
 
 
-_NO_ID: Final = (None, "", "", False)
+def _id_cell(raw: str) -> tuple[str, str, str] | None:
+    """``store_id``'s number, mask and problem; None for a cell it rejects."""
+    if not raw.strip():
+        return "", "", ""
+    try:
+        return id_number(raw)
+    except idnumber.IdNumberError:
+        return None
+
+
+def _id_column(texts: list[str], today: dt.date, slow: bytearray) -> _Ids:
+    """Plain valid numbers checked on the whole column (:func:`fast_ids`); each other
+    distinct cell once through the row-wise rule (:func:`~.base.id_number`): an invalid,
+    15-digit, lower-case-x or full-width number stays on the fast path with what the
+    row-wise path stores for it; a rejected (Excel-mangled) one sends its row row-wise."""
+    numbers = list(texts)
+    odd: dict[int, tuple[str, str]] = {}
+    known: dict[str, tuple[str, str, str] | None] = {}
+    for i, fine in enumerate(fast_ids(texts, today)):
+        if fine:
+            continue
+        raw = texts[i]
+        if raw not in known:
+            known[raw] = _id_cell(raw)
+        found = known[raw]
+        if found is None:
+            slow[i] = slow[i] or 1
+            continue
+        numbers[i], masked, problem = found
+        if numbers[i]:
+            odd[i] = (masked, problem)
+    return _Ids(numbers, odd)
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -213,6 +236,7 @@ class _Checked:
 
     texts: dict[str, list[str]]
     slow: bytearray
+    ids: dict[str, _Ids]
 
 
 def _check(kind: FeedKind, batch: ColumnBatch, today: dt.date) -> _Checked:
@@ -234,17 +258,15 @@ def _check(kind: FeedKind, batch: ColumnBatch, today: dt.date) -> _Checked:
                     slow[i] = slow[i] or 1
         texts[column.field] = values
     id_today = dt.date.today()  # idnumber.parse's own "today"
+    ids: dict[str, _Ids] = {}
     for name in (kind.id_field, kind.id2_field):
         if name:
-            # idnumber.normalize upper-cases a final x; the stored number is the upper one.
-            texts[name] = [_upper_x(s) for s in texts[name]]
-            for i, fine in enumerate(fast_ids(texts[name], id_today)):
-                if not fine:
-                    slow[i] = slow[i] or 1
+            ids[name] = _id_column(texts[name], id_today, slow)
+            texts[name] = ids[name].numbers  # the stored number, as values[name] row-wise
     for name in (kind.birth_date, kind.event_date):
         if name:
             _check_dates(batch.values.get(name), today, slow)
-    return _Checked(texts, slow)
+    return _Checked(texts, slow, ids)
 
 
 def normalise_batch(
@@ -271,6 +293,65 @@ def normalise_batch(
     return outcomes  # type: ignore[return-value]
 
 
+def _picked(column: list[Any], fast: list[int] | None) -> list[Any]:
+    return column if fast is None else [column[i] for i in fast]
+
+
+def _stored_ids(ids: _Ids | None, fast: list[int], m: int) -> list[list[Any]]:
+    """The four FeedRow columns of an identity slot (cipher, index, masked, valid) for
+    the ``fast`` rows; ciphers and blind indexes computed a column at a time."""
+    if ids is None:
+        return [[None] * m, [""] * m, [""] * m, [False] * m]
+    numbers = ids.numbers
+    present = [j for j, i in enumerate(fast) if numbers[i]]
+    plain = [numbers[fast[j]] for j in present]
+    sealed = crypto.encrypt_many(plain, context=FEED_ID_CONTEXT)
+    keyed = crypto.blind_index_many(plain, purpose=identity.ID_PURPOSE)
+    # A plain valid number's mask (idnumber.mask of 18 characters); the others' below.
+    masked = [s[:6] + "********" + s[14:] for s in plain]
+    ciphers: list[bytes | None]
+    if len(present) == m:
+        ciphers, indexes, masks, valid = list(sealed), keyed, masked, [True] * m
+    else:
+        ciphers, indexes, masks, valid = [None] * m, [""] * m, [""] * m, [False] * m
+        for j, cipher, index, mask in zip(present, sealed, keyed, masked, strict=True):
+            ciphers[j], indexes[j], masks[j], valid[j] = cipher, index, mask, True
+    odd = ids.odd
+    if odd:
+        for j, i in enumerate(fast):
+            if i in odd:
+                masks[j], problem = odd[i]
+                valid[j] = not problem
+    return [ciphers, indexes, masks, valid]
+
+
+def _problems(kind: FeedKind, checked: _Checked, fast: list[int]) -> list[str]:
+    """Each fast row's ``extra["id_problem"]`` ("" for none), as normalise_row joins it."""
+    out = [""] * len(fast)
+    slots = [(slot, checked.ids[name].odd) for slot, name in
+             (("id", kind.id_field), ("id2", kind.id2_field)) if name]  # fmt: skip
+    if not any(odd for _, odd in slots):
+        return out
+    for j, i in enumerate(fast):
+        found = [f"{slot}:{odd[i][1]}" for slot, odd in slots if i in odd and odd[i][1]]
+        if found:
+            out[j] = "；".join(found)
+    return out
+
+
+def _fragments(label: str, column: list[str]) -> list[str]:
+    """``"label": "value"`` of each non-blank value as json.dumps writes it ("" for a
+    blank), once per distinct value."""
+    made: dict[str, str] = {"": ""}
+    out = []
+    for value in column:
+        text = made.get(value)
+        if text is None:
+            text = made[value] = label + json_string(value)
+        out.append(text)
+    return out
+
+
 def _fill_fast(
     kind: FeedKind,
     batch: ColumnBatch,
@@ -278,50 +359,64 @@ def _fill_fast(
     checked: _Checked,
     outcomes: list[Outcome | None],
 ) -> None:
-    texts = checked.texts
+    """The fast rows' Staged outcomes, built a column at a time (zip does the rows)."""
+    m = len(fast)
+    rows: list[int] | None = None if m == len(batch) else fast
+    texts = {name: _picked(column, rows) for name, column in checked.texts.items()}
     fields = [c.field for c in kind.spec.columns]
     typed = {
         kind.name, kind.sex, kind.birth_date, kind.id_field, kind.id2_field, kind.event_type,
         kind.event_date, kind.place, kind.org, kind.household_code, kind.source_key,
     }  # fmt: skip
     id_like = {c.field for c in kind.spec.columns if c.kind == "id"}
-    ids = _stored_ids(texts[kind.id_field], fast) if kind.id_field else {}
-    ids2 = _stored_ids(texts[kind.id2_field], fast) if kind.id2_field else {}
-    columns = [texts[f] for f in fields]
-    # (column, counts only when filled): FeedKind.hash_if_filled
-    hashed = [(texts[f], f in kind.hash_if_filled) for f in fields]
-    # ``extra``: the other columns' non-blank values, keys in column order.
-    extra_columns = [
-        ('"' + f + '": ', f, texts[f]) for f in fields if f not in typed and f not in id_like
-    ]
-    natural = [texts[f] for f in kind.natural_fields]
-    blank = [""] * len(batch)
+    blank = [""] * m
 
     def col(name: str) -> list[str]:
         return texts[name] if name else blank
 
-    source_col, name_col, sex_col = col(kind.source_key), col(kind.name), col(kind.sex)
-    event_col, place_col, org_col = col(kind.event_type), col(kind.place), col(kind.org)
-    household_col = col(kind.household_code)
-    births = [v or None for v in col(kind.birth_date)]  # ISO text, as Row.text gives it
-    events = [v or None for v in col(kind.event_date)]
-    sheet = batch.sheet[:100]
-    numbers = batch.numbers
-    digest = crypto.row_digest
-    quote = json_string
-    for i in fast:
-        source = source_col[i]
-        extra = ", ".join([label + quote(c[i]) for label, _, c in extra_columns if c[i]])
-        if kind.hash_if_filled:
-            parts = [c[i] for c, late in hashed if c[i] or not late]
-        else:
-            parts = [c[i] for c in columns]
-        content = digest("\x1f".join(parts), purpose=DIGEST_PURPOSE)
-        key = f"s:{source}" if source else "n:" + "\x1f".join([c[i] for c in natural])
-        values = (
-            sheet, numbers[i], source[:64], content, name_col[i][:50],
-            kind.fixed_sex or sex_col[i], births[i], *ids.get(i, _NO_ID), *ids2.get(i, _NO_ID),
-            kind.fixed_event_type or event_col[i], events[i], place_col[i][:255],
-            org_col[i][:255], household_col[i][:30], "{" + extra + "}",
-        )  # fmt: skip
-        outcomes[i] = Staged(values, key, source[:64], numbers[i], batch.sheet)
+    def cut(name: str, width: int) -> list[str]:
+        return [v[:width] for v in col(name)]
+
+    # ``extra``: the other columns' non-blank values, keys in column order, then
+    # the identity numbers' problems — json.dumps of normalise_row's dict.
+    parts = [
+        _fragments(f'"{f}": ', texts[f]) for f in fields if f not in typed and f not in id_like
+    ]
+    parts.append(_fragments('"id_problem": ', _problems(kind, checked, fast)))
+    extras = ["{" + ", ".join(filter(None, p)) + "}" for p in zip(*parts, strict=True)]
+    cells = zip(*[texts[f] for f in fields], strict=True)
+    joined: Iterable[str]
+    if kind.hash_if_filled:  # a late column counts only where filled (FeedKind.hash_if_filled)
+        late = [f in kind.hash_if_filled for f in fields]
+        joined = (
+            "\x1f".join([v for v, is_late in zip(row, late, strict=True) if v or not is_late])
+            for row in cells
+        )
+    else:
+        joined = map("\x1f".join, cells)
+    contents = crypto.row_digest_many(joined, purpose=DIGEST_PURPOSE)
+    sources = col(kind.source_key)
+    if all(sources) and kind.source_key:
+        keys = ["s:" + s for s in sources]
+    else:  # a content key where the department gave no record number
+        natural = zip(*[texts[f] for f in kind.natural_fields], strict=True)
+        keys = [
+            f"s:{s}" if s else "n:" + "\x1f".join(n) for s, n in zip(sources, natural, strict=True)
+        ]
+    short = cut(kind.source_key, 64)
+    id1 = _stored_ids(checked.ids.get(kind.id_field), fast, m)
+    id2 = _stored_ids(checked.ids.get(kind.id2_field), fast, m)
+    numbers = _picked(batch.numbers, rows)
+    values = zip(
+        repeat(batch.sheet[:100]), numbers, short, contents, cut(kind.name, 50),
+        repeat(kind.fixed_sex) if kind.fixed_sex else col(kind.sex),
+        [v or None for v in col(kind.birth_date)], *id1, *id2,  # ISO text, as Row.text
+        repeat(kind.fixed_event_type) if kind.fixed_event_type else col(kind.event_type),
+        [v or None for v in col(kind.event_date)], cut(kind.place, 255), cut(kind.org, 255),
+        cut(kind.household_code, 30), extras,
+    )  # fmt: skip
+    new = tuple.__new__  # Staged(...) without its Python-level __new__ for every row
+    sheet = batch.sheet
+    staged = zip(values, keys, short, numbers, repeat(sheet))
+    for i, outcome in zip(fast, staged, strict=False):  # staged ends with fast
+        outcomes[i] = new(Staged, outcome)
