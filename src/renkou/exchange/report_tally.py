@@ -10,10 +10,11 @@ above it (a township's row holds its villages'; NULL is 未定位):
   has a person and its review is none / confirmed / pending; and for the county targets
   ``den:<target>`` (every subject of the target's rows) and ``num:<target>`` (linked
   automatically or confirmed, and no discrepancy recorded on the link);
-- every discrepancy item of the month's comparisons (source ``reconcile:YYYY-MM``,
-  subject ``feedrow:<pk>``), in its item's unit, as ``open:<class>`` or
-  ``closed:<class>``. One (source, class, person, row) is one discrepancy: when an
-  earlier version left two items for it, the latest counts.
+- every discrepancy item of the month's comparisons (source ``reconcile:YYYY-MM``), in
+  its item's unit and under the department of its feed row, as ``open:<class>`` or
+  ``closed:<class>``: subject ``feedrow:<pk>``, or for 重登 the row that found the pair
+  (``duplicate:<pk>/feedrow:<pk>``, refs.py). One (source, class, person, ref) is one
+  discrepancy: when an earlier version left two items for it, the latest counts.
 
 Who keeps them exact:
 
@@ -50,6 +51,7 @@ from renkou.core.audit import audit_record
 from renkou.core.db import insert_rows
 from renkou.core.models import OrgUnit, User
 from renkou.exchange.models import FeedLink, FeedRow, ReportTally, ReportTallyMonth
+from renkou.exchange.refs import DUPLICATE, ROW, ref_row
 from renkou.worklists.models import WorkItem
 
 __all__ = [
@@ -74,7 +76,6 @@ RECEIVED: Final = "received"
 AUTO: Final = "auto"
 REVIEWED: Final = "reviewed"
 PENDING: Final = "pending"
-_REF: Final = "feedrow:"
 _SOURCE: Final = re.compile(r"reconcile:(\d{4})-(\d{2})")
 CHUNK: Final = 2000
 
@@ -130,8 +131,8 @@ def month_of(source: str) -> dt.date | None:
 
 
 def _row_pk(ref: str) -> int | None:
-    rest = ref.removeprefix(_REF)
-    return int(rest) if ref.startswith(_REF) and rest.isdigit() else None
+    """The feed row an item counts under: its own, or the one that found a 重登 pair."""
+    return ref_row(ref)
 
 
 def _row_kinds(row_pks: Iterable[int]) -> dict[int, str]:
@@ -152,8 +153,9 @@ def _counted_items(month: dt.date) -> list[_ItemRow]:
     """The month's discrepancy items that count: the latest of each discrepancy."""
     rows = (
         WorkItem.objects.filter(
+            Q(subject_ref__startswith=ROW)
+            | Q(subject_ref__startswith=DUPLICATE, subject_ref__contains="/" + ROW),
             source=f"reconcile:{month:%Y-%m}", kind__startswith="discrepancy.",
-            subject_ref__startswith=_REF,
         )
         .order_by("pk")
         .values_list("pk", "kind", "subject_person_id", "subject_ref", "org_unit_id", "status")
