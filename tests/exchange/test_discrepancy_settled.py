@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from renkou.exchange.models import FeedRow
+from renkou.exchange.models import FeedLink, FeedRow
 from renkou.exchange.monthly_report import ReportLine, monthly_report
 from renkou.exchange.reconcile import ReconcileSummary, reconcile_month
 from renkou.exchange.report_tally import tally_compute, tally_month_rebuild, tally_stored
@@ -23,8 +23,14 @@ from renkou.registry.models import DuplicateCandidate, Person
 from renkou.registry.services.duplicates import duplicate_dismiss
 from renkou.worklists.models import WorkItem
 from renkou.worklists.services import workitem_open
-from tests.exchange.linkreview_helpers import load, police
-from tests.exchange.test_discrepancy_resolve import DEAD, NAMED, _resolve, cases  # noqa: F401
+from tests.exchange.linkreview_helpers import EAST, load, police
+from tests.exchange.test_discrepancy_resolve import (  # noqa: F401 - the fixture
+    AWAY,
+    DEAD,
+    NAMED,
+    _resolve,
+    cases,
+)
 from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +228,22 @@ def test_a_duplicate_item_of_old_gets_its_row_when_found_again(
     assert item.subject_ref == f"duplicate:{candidate.pk}/feedrow:{row.pk}"
     assert (summary.items_opened, summary.items_closed) == (0, 0)
     assert _total("pupil").classes["duplicate"] == 1
+
+
+def test_separation_is_informative_for_the_targets(
+    cases: dict[str, Person],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """钱多's move-in names 东王庄村 while the register holds him in 大官庄村: 人户分离,
+    but the register reflects the move all the same."""
+    rows = [police("王五", DEAD, "1950-01-01", "死亡", "Y1"),
+            police("张卫", NAMED, "1980-08-08", "迁入", "Y2"),
+            police("钱多", AWAY, "2016-06-06", "迁入", "Y3", addr=EAST)]  # fmt: skip
+    load(tmp_path, "2026-01", {"police": rows})
+    _rerun()
+    link = FeedLink.objects.get(run__is_latest=True, feed_row__source_record_id="Y3")
+    assert link.discrepancy == "separation"
+    report = monthly_report(user=_county(), month=JAN)
+    moves = next(t for t in report.targets if t.code == "police_moves")
+    assert (moves.numerator, moves.denominator) == (1, 2)  # 张卫's name disagrees: 错登
+    _exact()

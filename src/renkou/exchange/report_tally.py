@@ -8,8 +8,9 @@ above it (a township's row holds its villages'; NULL is 未定位):
 - every feed subject of the month (FeedLink), in the unit its link places it
   (``FeedLink.org_unit``): ``received``; ``auto`` / ``reviewed`` / ``pending`` when it
   has a person and its review is none / confirmed / pending; and for the county targets
-  ``den:<target>`` (every subject of the target's rows) and ``num:<target>`` (linked
-  automatically or confirmed, and no discrepancy recorded on the link);
+  ``den:<target>`` (every subject of the target's rows; for marriages, every side with
+  a register person) and ``num:<target>`` (linked automatically or confirmed, and no
+  discrepancy recorded on the link but the informative 人户分离);
 - every discrepancy item of the month's comparisons (source ``reconcile:YYYY-MM``), in
   its item's unit and under the department of its feed row, as ``open:<class>`` or
   ``closed:<class>``: subject ``feedrow:<pk>``, or for 重登 the row that found the pair
@@ -50,6 +51,7 @@ from django.utils.translation import gettext_lazy as _
 from renkou.core.audit import audit_record
 from renkou.core.db import insert_rows
 from renkou.core.models import OrgUnit, User
+from renkou.exchange.discrepancies import SEPARATION
 from renkou.exchange.models import FeedLink, FeedRow, ReportTally, ReportTallyMonth
 from renkou.exchange.refs import DUPLICATE, ROW, ref_row
 from renkou.worklists.models import WorkItem
@@ -86,14 +88,24 @@ class TargetSet:
     label: str | Promise
     kind: str
     event_types: tuple[str, ...] = ()  # empty: every row of the kind
+    # Only subjects with a register (candidate) person count: a marriage side linked to
+    # nobody is a spouse from elsewhere to the comparison (no class flags it), not ours.
+    ours_only: bool = False
 
 
 TARGETS: Final = (
     TargetSet("police_births", _("公安出生入户导入率"), "police", ("birth",)),
     TargetSet("police_moves", _("公安迁移导入率"), "police", ("move_in", "move_out")),
-    TargetSet("marriages", _("婚姻登记采集率"), "marriage", ("marriage", "remarriage")),
+    TargetSet(
+        "marriages", _("婚姻登记采集率"), "marriage", ("marriage", "remarriage"), ours_only=True
+    ),
     TargetSet("birth_notifications", _("医院出生报告采集率"), "birth_cert"),
 )
+_BY_CODE: Final = {t.code: t for t in TARGETS}
+# A link's discrepancy that still leaves its event reflected in the register: none, or
+# 人户分离, which is informative (DOMAIN.md §5). The link keeps the first class found, and
+# 人户分离 comes last, so a link showing it shows nothing else.
+REFLECTED: Final = ("", SEPARATION.code)
 
 
 def target_of(kind: str, event_type: str) -> str | None:
@@ -107,7 +119,8 @@ def link_measures(
     *, kind: str, event_type: str, review: str, n: int, linked: int, reflected: int
 ) -> dict[str, int]:
     """What ``n`` links of one kind, event type and review state count for, of which
-    ``linked`` have a person and ``reflected`` have a person and no discrepancy."""
+    ``linked`` have a (candidate) person and ``reflected`` have a person and no
+    discrepancy but the informative 人户分离 (``REFLECTED``)."""
     out = {RECEIVED: n}
     columns: dict[str, str] = {FeedLink.Review.NONE: AUTO, FeedLink.Review.CONFIRMED: REVIEWED,
                                FeedLink.Review.PENDING: PENDING}  # fmt: skip
@@ -116,7 +129,8 @@ def link_measures(
         out[column] = linked
     target = target_of(kind, event_type)
     if target is not None:
-        out[f"den:{target}"] = n
+        ours = linked if review != FeedLink.Review.REJECTED else 0
+        out[f"den:{target}"] = ours if _BY_CODE[target].ours_only else n
         if review in (FeedLink.Review.NONE, FeedLink.Review.CONFIRMED):
             out[f"num:{target}"] = reflected
     return {k: v for k, v in out.items() if v}
@@ -176,7 +190,7 @@ def _direct(month: dt.date) -> Counter[Key]:
         .annotate(
             n=Count("id"),
             linked=Count("id", filter=Q(person__isnull=False)),
-            reflected=Count("id", filter=Q(person__isnull=False, discrepancy="")),
+            reflected=Count("id", filter=Q(person__isnull=False, discrepancy__in=REFLECTED)),
         )
     )
     for g in links:
@@ -382,7 +396,7 @@ def link_state(pk: int) -> LinkState:
         "discrepancy",
     ).get(pk=pk)  # fmt: skip
     linked = person is not None
-    return LinkState(kind, event, unit, review, linked, linked and not discrepancy)
+    return LinkState(kind, event, unit, review, linked, linked and discrepancy in REFLECTED)
 
 
 def tally_link_changed(month: dt.date, before: LinkState, after: LinkState) -> None:
