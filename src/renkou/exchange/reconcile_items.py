@@ -27,6 +27,7 @@ from renkou.exchange.models import FeedRow
 from renkou.exchange.places import Places
 from renkou.exchange.reconcile_classes import Facts, Subject, duplicate_pair
 from renkou.exchange.refs import DUPLICATE, duplicate_ref, ref_candidate, ref_row, row_ref
+from renkou.exchange.report_tally import month_of
 from renkou.exchange.scope import batches_in
 from renkou.registry.models import DuplicateCandidate, Person
 from renkou.worklists.models import WorkItem
@@ -138,19 +139,16 @@ class _Item:
     ref: str
 
 
-def _successors(rows: set[int]) -> dict[int, int]:
-    """Each of ``rows`` a corrected file replaced → the current row that replaced it
-    (following a chain of corrections)."""
-    step: dict[int, int] = {}
-    todo = sorted(rows)
-    while todo:
-        found: dict[int, int] = {}
-        for start in range(0, len(todo), CHUNK):
-            chunk = FeedRow.objects.filter(pk__in=todo[start : start + CHUNK],
-                                           superseded_by__isnull=False)  # fmt: skip
-            found.update(chunk.values_list("pk", "superseded_by_id"))
-        step.update(found)
-        todo = sorted(set(found.values()) - set(step))
+def _successors(month: dt.date | None) -> dict[int, int]:
+    """Each row of ``month`` a corrected file replaced → the current row that replaced it
+    (following a chain of corrections). Corrected rows are few: one query."""
+    if month is None:
+        return {}
+    step = dict(
+        FeedRow.objects.filter(batch__month=month, superseded_by__isnull=False).values_list(
+            "pk", "superseded_by_id"
+        )
+    )
     out: dict[int, int] = {}
     for row in step:
         last, seen = row, {row}
@@ -174,9 +172,7 @@ class _Ledger:
         )  # fmt: skip
         latest = {(k, p, ref): _Item(pk, st, by, ref) for k, p, ref, pk, st, by in rows}
         self.latest = latest
-        self.successors = _successors(
-            {row for _k, _p, ref in latest if (row := ref_row(ref)) is not None}
-        )
+        self.successors = _successors(month_of(source))
         self.by_key: dict[ItemKey, _Item] = {}
         for (kind, person, ref), item in latest.items():  # in pk order: the latest wins
             self.by_key[self.key(kind, person, ref)] = item
