@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from renkou.exchange.models import FeedLink
+from renkou.exchange.models import FeedLink, FeedRow
 from renkou.exchange.reconcile import reconcile_month
 from renkou.registry.models import DuplicateCandidate, Person
 from renkou.worklists.models import WorkItem
@@ -40,7 +40,8 @@ def test_duplicate_same_number_flags_the_registry_candidate(cast: Any, tmp_path:
     assert (candidate.first_id, candidate.second_id) == tuple(sorted((a.pk, b.pk)))
     assert candidate.status == "open"
     [item] = _items("duplicate")
-    assert item.subject_ref == f"duplicate:{candidate.pk}"
+    row = FeedRow.objects.get(name="周强")
+    assert item.subject_ref == f"duplicate:{candidate.pk}/feedrow:{row.pk}"
     assert item.subject_person_id == min(a.pk, b.pk)
     assert item.org_unit == cast.village
     assert "重登" in item.title
@@ -67,7 +68,10 @@ def test_duplicate_newborn_through_the_mother(cast: Any, tmp_path: Path) -> None
     candidate = DuplicateCandidate.objects.get()
     assert {candidate.first_id, candidate.second_id} == {k.pk for k in kids}
     assert candidate.reason == DuplicateCandidate.Reason.SAME_NAME_DOB_MOTHER
-    assert [i.subject_ref for i in _items("duplicate")] == [f"duplicate:{candidate.pk}"]
+    row = FeedRow.objects.get(name="孙宝")
+    assert [i.subject_ref for i in _items("duplicate")] == [
+        f"duplicate:{candidate.pk}/feedrow:{row.pk}"
+    ]
     assert _items("unreported_event") == []
 
 

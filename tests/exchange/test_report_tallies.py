@@ -240,3 +240,20 @@ def test_rebuild_command(cast: Any, month_of_work: dict[str, Person]) -> None:
         call_command("report_rebuild", "--month", "2026-13", stdout=StringIO())
     with pytest.raises(CommandError, match="--month"):
         call_command("report_rebuild", stdout=StringIO())
+
+
+def test_a_spouse_from_elsewhere_is_not_ours_to_capture(
+    cast: Any, month_of_work: dict[str, Person]
+) -> None:
+    """The marriage's wife is linked to nobody (her number fails its check): the
+    comparison flags nothing for her, and the marriages target counts only 刘强."""
+    reconcile_month(month="2026-01", actor=cast.users["county"])
+    marriages = next(t for t in monthly_report(user=cast.users["county"], month=JAN).targets
+                     if t.code == "marriages")  # fmt: skip
+    assert (marriages.numerator, marriages.denominator) == (0, 1)  # 婚变未更新 for him
+    Person.objects.filter(pk=month_of_work["husband"].pk).update(marital_status="20")
+    reconcile_month(month="2026-01", actor=cast.users["county"])
+    marriages = next(t for t in monthly_report(user=cast.users["county"], month=JAN).targets
+                     if t.code == "marriages")  # fmt: skip
+    assert (marriages.numerator, marriages.denominator, marriages.met) == (1, 1, True)
+    _exact(JAN)

@@ -10,7 +10,9 @@ What it counts, for the month's comparisons, by department (feed kind) and unit:
   or review rejected).
 - **差异 discrepancies by class, open / closed**: the ledger items the comparisons of the
   month opened (``WorkItem.source == "reconcile:YYYY-MM"``), by class and current status;
-  one discrepancy (class, person, feed row) counts once however often the month ran.
+  one discrepancy (class, person, feed row) counts once however often the month ran (a
+  re-run closes those it no longer finds). **重登** counts the pairs the month's rows
+  of that department found (the item names the row: exchange/refs.py).
 
 A subject counts where its link placed it when the comparison stored it
 (``FeedLink.org_unit``): its (candidate) person's managing unit, else the unit of the
@@ -23,11 +25,13 @@ township sees its villages. Subjects and items placed at the county or township 
 
 County targets (``settings.RENKOU_COMPARISON_TARGETS``), each a rate over the month's
 subjects in scope, numerator = subjects the register reflects: linked (automatically
-or confirmed after review) and with no discrepancy recorded on the link:
+or confirmed after review) and with no discrepancy recorded on the link but the
+informative 人户分离 (DOMAIN.md §5):
 
 - ``police_births`` (≥ 90 %): police rows of type birth (新生儿入户);
 - ``police_moves`` (≥ 90 %): police rows of type move_in or move_out;
-- ``marriages`` (≥ 95 %): civil-affairs rows of type marriage or remarriage (each side);
+- ``marriages`` (≥ 95 %): civil-affairs rows of type marriage or remarriage, each side
+  with a register person (a side linked to nobody is a spouse from elsewhere);
 - ``birth_notifications`` (100 %): hospital birth certificates (linked through the
   mother).
 

@@ -5,8 +5,9 @@ The register and the month's current feed rows go through the linkage cascade
 discrepancy class found (discrepancies.py) opens one work item in the ledger. A run is
 ONE transaction; re-running a month keeps the old runs as history, drops their links
 and never opens a second item for the same class, subject and feed row (one the system
-closed is reopened: reconcile_items.open_items). At its end the run recounts the month's
-comparison report (report_tally.py).
+closed is reopened; a corrected row takes over its predecessor's item; the items of its
+rows it no longer finds are closed: reconcile_items.open_items). At its end the run
+recounts the month's comparison report (report_tally.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from renkou.exchange.linkage_store import active_model, make_backend, thresholds
 from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
 from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_facts
 from renkou.exchange.reconcile_inputs import feed_input, register_input
-from renkou.exchange.reconcile_items import close_settled_duplicates, open_items
+from renkou.exchange.reconcile_items import Compared, close_settled_duplicates, open_items
 from renkou.exchange.reconcile_nohukou import open_no_hukou
 from renkou.exchange.report_tally import tallies_deferred, tally_month_rebuild
 from renkou.exchange.scope import batches_in, feed_unit
@@ -69,7 +70,9 @@ class ReconcileSummary:
     items_existing: int = 0
     # found again after the system had closed their items (reconcile_items.open_items)
     items_reopened: int = 0
-    items_closed: int = 0  # earlier items this run found settled (未入户 registered, 重登 decided)
+    # earlier items this run found settled: 未入户 registered, 重登 decided, and its rows'
+    # discrepancies no longer found (reconcile_items.open_items)
+    items_closed: int = 0
     pending_review: int = 0
     model: str = ""  # sha256 of the linkage model used ("" when none is trained yet)
     backend: str = ""
@@ -259,21 +262,25 @@ def reconcile_month(
         # Items open where the person is registered, which may lie outside the unit of
         # a township's run (a person of another township in its police file): the run
         # opens them on the system's behalf; the run itself is audited under the actor.
-        counted = open_items(subjects, classes, facts, source=source, actor=None)
-        summary.items_opened, summary.items_existing, summary.items_reopened = counted
+        # The 重登 items whose pair was decided on the registry's duplicates page close
+        # first, with their own note; then the run's items open, reopen, follow their
+        # corrected rows, and those of its rows it no longer finds close.
+        settled = close_settled_duplicates()
+        counted = open_items(subjects, classes, facts, source=source, actor=None,
+                             compared=Compared(first, unit))  # fmt: skip
+        summary.items_opened, summary.items_existing, summary.items_reopened = counted[:3]
         # The links go in after the items: an unlinked subject counts where its item is.
         _links(run, subjects, classes, _placed(subjects, facts, source))
         reached(0.90)
         # 未入户 looks back over earlier months' birth certificates (reconcile_nohukou.py).
-        # It also closes the earlier ones whose registration has come since, as the run
-        # closes the 重登 items decided on the registry's duplicates page.
+        # It also closes the earlier ones whose registration has come since.
         no_hukou, registered = open_no_hukou(
             month=first, subjects=subjects, source=source, actor=None, unit=unit,
         )  # fmt: skip
         if no_hukou:
             summary.items_opened += no_hukou
             summary.by_class["no_hukou"] = no_hukou
-        summary.items_closed = registered + close_settled_duplicates()
+        summary.items_closed = registered + settled + counted.closed
         run.counts, run.finished_at = summary.counts(), timezone.now()
         run.save(update_fields=["counts", "finished_at"])
         audit_record(
@@ -283,7 +290,7 @@ def reconcile_month(
                 "rows": summary.rows, "subjects": summary.subjects,
                 "linked": summary.linked, "items_opened": summary.items_opened,
                 "items_existing": summary.items_existing,
-                "items_reopened": summary.items_reopened,
+                "items_reopened": summary.items_reopened, "items_closed": summary.items_closed,
                 **{f"class.{k}": v for k, v in sorted(summary.by_class.items())},
             },
         )  # fmt: skip

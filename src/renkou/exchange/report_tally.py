@@ -8,12 +8,14 @@ above it (a township's row holds its villages'; NULL is 未定位):
 - every feed subject of the month (FeedLink), in the unit its link places it
   (``FeedLink.org_unit``): ``received``; ``auto`` / ``reviewed`` / ``pending`` when it
   has a person and its review is none / confirmed / pending; and for the county targets
-  ``den:<target>`` (every subject of the target's rows) and ``num:<target>`` (linked
-  automatically or confirmed, and no discrepancy recorded on the link);
-- every discrepancy item of the month's comparisons (source ``reconcile:YYYY-MM``,
-  subject ``feedrow:<pk>``), in its item's unit, as ``open:<class>`` or
-  ``closed:<class>``. One (source, class, person, row) is one discrepancy: when an
-  earlier version left two items for it, the latest counts.
+  ``den:<target>`` (every subject of the target's rows; for marriages, every side with
+  a register person) and ``num:<target>`` (linked automatically or confirmed, and no
+  discrepancy recorded on the link but the informative 人户分离);
+- every discrepancy item of the month's comparisons (source ``reconcile:YYYY-MM``), in
+  its item's unit and under the department of its feed row, as ``open:<class>`` or
+  ``closed:<class>``: subject ``feedrow:<pk>``, or for 重登 the row that found the pair
+  (``duplicate:<pk>/feedrow:<pk>``, refs.py). One (source, class, person, ref) is one
+  discrepancy: when an earlier version left two items for it, the latest counts.
 
 Who keeps them exact:
 
@@ -49,7 +51,9 @@ from django.utils.translation import gettext_lazy as _
 from renkou.core.audit import audit_record
 from renkou.core.db import insert_rows
 from renkou.core.models import OrgUnit, User
+from renkou.exchange.discrepancies import SEPARATION
 from renkou.exchange.models import FeedLink, FeedRow, ReportTally, ReportTallyMonth
+from renkou.exchange.refs import DUPLICATE, ROW, ref_row
 from renkou.worklists.models import WorkItem
 
 __all__ = [
@@ -74,7 +78,6 @@ RECEIVED: Final = "received"
 AUTO: Final = "auto"
 REVIEWED: Final = "reviewed"
 PENDING: Final = "pending"
-_REF: Final = "feedrow:"
 _SOURCE: Final = re.compile(r"reconcile:(\d{4})-(\d{2})")
 CHUNK: Final = 2000
 
@@ -85,14 +88,24 @@ class TargetSet:
     label: str | Promise
     kind: str
     event_types: tuple[str, ...] = ()  # empty: every row of the kind
+    # Only subjects with a register (candidate) person count: a marriage side linked to
+    # nobody is a spouse from elsewhere to the comparison (no class flags it), not ours.
+    ours_only: bool = False
 
 
 TARGETS: Final = (
     TargetSet("police_births", _("公安出生入户导入率"), "police", ("birth",)),
     TargetSet("police_moves", _("公安迁移导入率"), "police", ("move_in", "move_out")),
-    TargetSet("marriages", _("婚姻登记采集率"), "marriage", ("marriage", "remarriage")),
+    TargetSet(
+        "marriages", _("婚姻登记采集率"), "marriage", ("marriage", "remarriage"), ours_only=True
+    ),
     TargetSet("birth_notifications", _("医院出生报告采集率"), "birth_cert"),
 )
+_BY_CODE: Final = {t.code: t for t in TARGETS}
+# A link's discrepancy that still leaves its event reflected in the register: none, or
+# 人户分离, which is informative (DOMAIN.md §5). The link keeps the first class found, and
+# 人户分离 comes last, so a link showing it shows nothing else.
+REFLECTED: Final = ("", SEPARATION.code)
 
 
 def target_of(kind: str, event_type: str) -> str | None:
@@ -106,7 +119,8 @@ def link_measures(
     *, kind: str, event_type: str, review: str, n: int, linked: int, reflected: int
 ) -> dict[str, int]:
     """What ``n`` links of one kind, event type and review state count for, of which
-    ``linked`` have a person and ``reflected`` have a person and no discrepancy."""
+    ``linked`` have a (candidate) person and ``reflected`` have a person and no
+    discrepancy but the informative 人户分离 (``REFLECTED``)."""
     out = {RECEIVED: n}
     columns: dict[str, str] = {FeedLink.Review.NONE: AUTO, FeedLink.Review.CONFIRMED: REVIEWED,
                                FeedLink.Review.PENDING: PENDING}  # fmt: skip
@@ -115,7 +129,8 @@ def link_measures(
         out[column] = linked
     target = target_of(kind, event_type)
     if target is not None:
-        out[f"den:{target}"] = n
+        ours = linked if review != FeedLink.Review.REJECTED else 0
+        out[f"den:{target}"] = ours if _BY_CODE[target].ours_only else n
         if review in (FeedLink.Review.NONE, FeedLink.Review.CONFIRMED):
             out[f"num:{target}"] = reflected
     return {k: v for k, v in out.items() if v}
@@ -130,8 +145,8 @@ def month_of(source: str) -> dt.date | None:
 
 
 def _row_pk(ref: str) -> int | None:
-    rest = ref.removeprefix(_REF)
-    return int(rest) if ref.startswith(_REF) and rest.isdigit() else None
+    """The feed row an item counts under: its own, or the one that found a 重登 pair."""
+    return ref_row(ref)
 
 
 def _row_kinds(row_pks: Iterable[int]) -> dict[int, str]:
@@ -152,8 +167,9 @@ def _counted_items(month: dt.date) -> list[_ItemRow]:
     """The month's discrepancy items that count: the latest of each discrepancy."""
     rows = (
         WorkItem.objects.filter(
+            Q(subject_ref__startswith=ROW)
+            | Q(subject_ref__startswith=DUPLICATE, subject_ref__contains="/" + ROW),
             source=f"reconcile:{month:%Y-%m}", kind__startswith="discrepancy.",
-            subject_ref__startswith=_REF,
         )
         .order_by("pk")
         .values_list("pk", "kind", "subject_person_id", "subject_ref", "org_unit_id", "status")
@@ -174,7 +190,7 @@ def _direct(month: dt.date) -> Counter[Key]:
         .annotate(
             n=Count("id"),
             linked=Count("id", filter=Q(person__isnull=False)),
-            reflected=Count("id", filter=Q(person__isnull=False, discrepancy="")),
+            reflected=Count("id", filter=Q(person__isnull=False, discrepancy__in=REFLECTED)),
         )
     )
     for g in links:
@@ -380,7 +396,7 @@ def link_state(pk: int) -> LinkState:
         "discrepancy",
     ).get(pk=pk)  # fmt: skip
     linked = person is not None
-    return LinkState(kind, event, unit, review, linked, linked and not discrepancy)
+    return LinkState(kind, event, unit, review, linked, linked and discrepancy in REFLECTED)
 
 
 def tally_link_changed(month: dt.date, before: LinkState, after: LinkState) -> None:

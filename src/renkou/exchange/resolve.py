@@ -32,6 +32,7 @@ from renkou.exchange.feeds import FEEDS
 from renkou.exchange.models import FeedLink, FeedRow, Resolution
 from renkou.exchange.reconcile_classes import Subject, load_facts, separation_of
 from renkou.exchange.reconcile_inputs import feed_id_reveal
+from renkou.exchange.refs import ref_candidate
 from renkou.registry.models import (
     DuplicateCandidate,
     Household,
@@ -414,7 +415,7 @@ def resolution_plan(item: WorkItem) -> Plan:
     row = FeedRow.objects.select_related("batch").filter(pk=row_pk).first() if row_pk else None
     plan = Plan(item=item, code=code, row=row, person=person)
     if code == d.DUPLICATE.code:
-        cand_pk = _ref(item, "duplicate:")
+        cand_pk = ref_candidate(item.subject_ref)
         plan.candidate = DuplicateCandidate.objects.filter(pk=cand_pk).first() if cand_pk else None
         plan.refused = _("重复记录请在疑似重复页面合并。")
         return plan

@@ -19,6 +19,7 @@ from renkou.synth.population import Population, build_population
 from renkou.synth.register import write_register
 from renkou.synth.rng import stream
 from renkou.synth.simulate import simulate
+from renkou.synth.village import reported, write_village_month
 from renkou.synth.writer import write_csv
 
 ORGUNIT_HEADER = ("区划代码", "名称", "层级", "上级代码", "城乡分类代码")
@@ -98,8 +99,11 @@ def _write_feeds(
     noiser = Noiser(stream(seed, "noise"), noise, pop.places)
     ctx = Context(pop, tree, plan, sim, registry, noiser, stream(seed, "feeds"))
     files: dict[str, int] = {}
+    picked = reported(ctx, seed)
     for m in range(plan.months):
-        files.update(write_month(ctx, m, dates.month_label(plan.start, m), out_dir))
+        label = dates.month_label(plan.start, m)
+        files.update(write_month(ctx, m, label, out_dir))
+        files.update(write_village_month(ctx, m, label, out_dir, picked))
     return files
 
 

@@ -29,7 +29,7 @@ NONE_PEOPLE: dict[str, tuple[tuple[float, float], float]] = {
     "死亡": ((60.0, 95.0), 0.95),
 }
 # The baby's relation to the head, from the mother's.
-_BABY_RELATION = {
+BABY_RELATION = {
     "本人": ("女", "子"),
     "配偶": ("女", "子"),
     "儿媳": ("孙女", "孙子"),
@@ -62,7 +62,7 @@ def newborns(ctx: Context, m: int) -> Part:
     baby.id17, baby.has_id = b.id17[rows], np.ones(rows.size, dtype=bool)
     baby.relation = np.array(
         [
-            _BABY_RELATION.get(r, ("其他", "其他"))[int(s)]
+            BABY_RELATION.get(r, ("其他", "其他"))[int(s)]
             for r, s in zip(mother_relation, baby.male, strict=True)
         ],
         dtype=object,

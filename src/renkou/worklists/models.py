@@ -122,6 +122,7 @@ ACTION_LABELS = {
     "attachment": _("上传佐证材料"),
     "exemption_refused": _("免办申请未批准"),
     "redated": _("调整期限"),
+    "resubjected": _("关联数据更正"),
 }
 
 

@@ -235,6 +235,21 @@ def workitem_note(*, item: WorkItem, note: str, actor: User) -> WorkItemEvent:
     return event
 
 
+def workitem_resubject(*, item: WorkItem, subject_ref: str, note: str) -> WorkItem:
+    """Point an item at the subject that replaced its own in another app (a department's
+    corrected row replacing the row it was opened for): the system's change, kept in the
+    history with the earlier reference. Status, version and counts are unchanged."""
+    if subject_ref == item.subject_ref:
+        return item
+    before = item.subject_ref
+    with transaction.atomic():
+        WorkItem.objects.filter(pk=item.pk).update(subject_ref=subject_ref)
+        item.subject_ref = subject_ref
+        detail = {"subject_ref_before": before, "subject_ref": subject_ref}
+        _record(item, action="resubjected", actor=None, note=note, detail=detail)
+    return item
+
+
 def _check_close(item: WorkItem, outcome: str, evidence: str, actor: User | None) -> None:
     if item.status != WorkItem.Status.OPEN:
         raise ValidationError(_("该事项已销号。"))

@@ -96,9 +96,16 @@ def demo_seed(*, people: int, out: Path) -> dict[str, Any]:
     # The synthetic register carries the noise of a real migration: take the valid rows
     # and report the rest, as a township would on its first import.
     result = register_import(path=out / "register.csv", actor=None, accept_valid=True)
+    # What the villages reported during the first month (newborns, marriages) is in the
+    # register before the month is compared, as a township's month goes (DOMAIN.md §4).
+    month = sorted(p.name for p in (out / "village").iterdir())[0]
+    reported = register_import(
+        path=out / "village" / month / "register.csv", actor=None, accept_valid=True
+    )
     reconciled = _demo_month(out)
     return {
         "imported": result.created,
+        "village_reported": reported.created,
         "rejected": result.rows_error,
         "error_report": result.error_report,
         "reconciled_month": reconciled,
