@@ -617,7 +617,7 @@ class Backend:
         """A new private directory (0700) for one run's exchange files."""
         root = Path(self.spool) if self.spool is not None else Path(tempfile.gettempdir())
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="renkou-spark-", dir=root))  # mode 0700
+        return Path(tempfile.mkdtemp(prefix="renkou-spool-", dir=root))  # mode 0700
 
     def _spark_linker(
         self,
