@@ -10,6 +10,7 @@ without Java.
 from __future__ import annotations
 
 import copy
+import logging
 import stat
 from collections.abc import Iterator
 from datetime import date
@@ -185,3 +186,16 @@ def test_training_on_spark_reads_the_register_from_parquet(
     results = match(county.register, county.feeds, model=reloaded)
     assert any(m == "probabilistic" for r in results for m in r.table["method"].to_pylist())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_spool_that_cannot_be_removed_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Identity data left behind must not go unnoticed (here: the directory is already
+    gone, so removing it fails)."""
+    from renkou.linkage.model import _remove_spool
+
+    with caplog.at_level(logging.ERROR, logger="renkou.linkage.model"):
+        _remove_spool(tmp_path / "renkou-spool-gone")
+    assert "Spark spool not removed" in caplog.text
+    assert "renkou-spool-gone" in caplog.text

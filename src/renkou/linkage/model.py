@@ -37,6 +37,7 @@ import copy
 import functools
 import hashlib
 import json
+import logging
 import os
 import random
 import shutil
@@ -56,6 +57,8 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from renkou.linkage.subjects import Subjects
 from renkou.linkage.tables import Register
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "FORMAT",
@@ -611,7 +614,7 @@ class Backend:
                 # hide the error that brought us here, and the files go regardless.
                 with contextlib.suppress(Exception):
                     spark_linker.table_management.delete_tables_created_by_splink_from_db()
-            shutil.rmtree(spool, ignore_errors=True)
+            _remove_spool(spool)
 
     def _spool_dir(self) -> Path:
         """A new private directory (0700) for one run's exchange files."""
@@ -674,6 +677,17 @@ class Backend:
         parts = ds.dataset(out, format="parquet")  # skips _SUCCESS and .crc files
         for batch in parts.to_batches(columns=list(columns), batch_size=_BATCH_ROWS):
             yield from batch.to_pylist()
+
+
+def _remove_spool(spool: Path) -> None:
+    """Remove a run's spool directory. A failure is logged as an error (identity data
+    would stay behind) but does not replace the error, if any, that ended the run."""
+
+    def report(_fn: Any, path: str, exc_info: Any) -> None:
+        _log.error("Spark spool not removed (identity data in the clear): %s: %s",
+                   path, exc_info[1])  # fmt: skip
+
+    shutil.rmtree(spool, onerror=report)
 
 
 # Rows per batch read back from Spark's Parquet output.
