@@ -243,6 +243,11 @@ if RENKOU_LINK_REVIEW > RENKOU_LINK_AUTO:
 RENKOU_LINKAGE_BACKEND = env_choice("RENKOU_LINKAGE_BACKEND", "duckdb", ("duckdb", "spark"))
 RENKOU_SPARK_MASTER = env_str("RENKOU_SPARK_MASTER", "local[2]")
 RENKOU_SPARK_DRIVER_MEMORY = env_str("RENKOU_SPARK_DRIVER_MEMORY", "2g")
+# Where the Spark backend exchanges its Parquet files (inputs, Splink's intermediate tables,
+# the scored pairs): a private 0700 directory per run, removed afterwards. The files hold
+# identity data in the clear: on a cluster this must be the cluster's secured storage,
+# mounted at the same path on the driver and every executor (SECURITY.md).
+RENKOU_SPARK_SPOOL = Path(env_str("RENKOU_SPARK_SPOOL", str(DATA_DIR / "spark-spool")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Background jobs (feed previews and imports, comparisons): django-tasks with its database
 # backend; `renkou db_worker` runs them. A file up to RENKOU_INLINE_JOB_MAX_BYTES is

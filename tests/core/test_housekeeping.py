@@ -38,6 +38,26 @@ def test_old_uploads_are_deleted_and_new_ones_kept(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_a_killed_spark_runs_spool_files_are_deleted(tmp_path: Path) -> None:
+    """A Spark linkage run killed before its own cleanup leaves its Parquet files (identity
+    data in the clear) in RENKOU_SPARK_SPOOL: they go after the TTL like uploads; a
+    running run's fresh files stay."""
+    spool = tmp_path / "elsewhere" / "spool"
+    old = spool / "renkou-spool-dead" / "register.parquet"
+    fresh = spool / "renkou-spool-running" / "feed.parquet"
+    for path in (old, fresh):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"PAR1")
+    long_ago = time.time() - 100 * 3600
+    os.utime(old, (long_ago, long_ago))
+    with override_settings(DATA_DIR=tmp_path / "data", RENKOU_SPARK_SPOOL=spool):
+        assert files_purge(older_than_hours=72) == 1
+    assert not old.parent.exists()
+    assert fresh.exists()
+    assert spool.is_dir()
+
+
+@pytest.mark.django_db
 def test_command_refuses_a_zero_ttl(tmp_path: Path) -> None:
     with override_settings(DATA_DIR=tmp_path), pytest.raises(CommandError):
         call_command("purge_files", "--older-than-hours", "0")

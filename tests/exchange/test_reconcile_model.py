@@ -128,10 +128,14 @@ def test_only_county_data_managers_train(cast: Any) -> None:
 
 
 @pytest.mark.skipif(not java_available(), reason="Spark needs Java (no java found)")
-def test_the_spark_backend_gives_the_same_month(loaded: Manifest) -> None:
+def test_the_spark_backend_gives_the_same_month(
+    loaded: Manifest, settings: Any, tmp_path: Path
+) -> None:
     """`renkou reconcile --backend spark` through the database: the same links, methods
     and review states as DuckDB from the same stored model (a Spark session in local
-    mode, about half a minute)."""
+    mode, about half a minute); the exchange files under RENKOU_SPARK_SPOOL are gone
+    afterwards."""
+    settings.RENKOU_SPARK_SPOOL = tmp_path / "spool"
     train_model(month="2026-01", actor=None)
 
     def links(run_id: int) -> list[tuple[object, ...]]:
@@ -147,3 +151,4 @@ def test_the_spark_backend_gives_the_same_month(loaded: Manifest) -> None:
     assert links(spark.run_id) == expected
     assert any(row[3] == "probabilistic" for row in expected)
     assert (spark.items_opened, spark.items_existing) == (0, duck.items_opened)
+    assert list((tmp_path / "spool").iterdir()) == []

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from renkou.benchmarks.linkage import KINDS
 from renkou.linkage.cascade import link, link_exact_only
 from renkou.linkage.evaluate import evaluate
+from renkou.linkage.spark import java_available
 from renkou.linkage.tables import Feed, Register
 from renkou.synth import generate
 
@@ -53,3 +54,22 @@ def test_bench_linkage_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bench_linkage_refuses_unknown_contenders() -> None:
     with pytest.raises(CommandError, match="contenders"):
         call_command("bench", "linkage", "--people", "2000", "--contenders", "nobody")
+
+
+@pytest.mark.skipif(not java_available(), reason="Spark needs Java (no java found)")
+def test_bench_linkage_runs_renkous_model_on_spark(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--backend spark`: renkou's monthly run scores on a local Spark session (the model
+    is trained on DuckDB); the result names the backend and the driver JVM's peak memory."""
+    call_command(
+        "bench", "linkage", "--people", "1000", "--contenders", "renkou", "--backend", "spark",
+        "--json",
+    )  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    (run,) = result["runs"]
+    assert (result["backend"], run["backend"], result["renkou_train"]["backend"]) == (
+        "spark", "spark", "duckdb",
+    )  # fmt: skip
+    assert run["jvm_peak_rss_mib"] > 0
+    assert run["spark_start_s"] > 0
+    assert run["f1"] > 0.9
+    assert run["valid_id_false_links"] == 0

@@ -11,6 +11,14 @@ contender pays for, or profits from, memory another left behind; ``load_peak_rss
 the part all contenders share (the loaded register and feeds), so
 ``peak_rss_mib - load_peak_rss_mib`` is what the method itself needed.
 
+``backend="spark"`` (``--backend spark``) runs renkou's monthly run (cascade + stored model)
+with the model on a local Spark session (local[2]) instead of DuckDB; training (once, on
+DuckDB: the stored parameters load on either backend) and the other contenders are
+unchanged. Such a run also
+reports ``spark_start_s`` (session start, once per process, not in the wall) and
+``jvm_peak_rss_mib`` (the Spark driver JVM's own peak resident set, beside the Python
+process's ``peak_rss_mib``).
+
 renkou's model is trained once, first, in its own process (``renkou_train``, reported
 but not part of the monthly wall: the stored model is reused month after month); the
 ``renkou`` contender loads the stored model and runs cascade + model as ``renkou
@@ -52,11 +60,14 @@ def _county(people: int, noise: float, seed: int, data: Path | None, work: Path)
     return out
 
 
-def _worker(contender: str, county: Path, work: Path, model: Path, repeat: int) -> dict[str, Any]:
+def _worker(
+    contender: str, county: Path, work: Path, model: Path, repeat: int, *, backend: str
+) -> dict[str, Any]:
     """Run one contender in a fresh process; its JSON result plus the OS's peak RSS."""
     out = work / f"{contender}.json"
     cmd = [sys.executable, "-m", "renkou.benchmarks.linkage_worker", contender, str(county),
-           str(out), "--model", str(model), "--repeat", str(repeat)]  # fmt: skip
+           str(out), "--model", str(model), "--repeat", str(repeat),
+           "--backend", backend]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     log = work / f"{contender}.log"
     with log.open("wb") as fh:
@@ -77,9 +88,13 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 def run_linkage_bench(
     *, people: int, noise: float = 1.0, seed: int = 2026, data: Path | None = None,
-    repeat: int = 1, contenders: tuple[str, ...] = tuple(CONTENDERS),
+    repeat: int = 1, contenders: tuple[str, ...] = tuple(CONTENDERS), backend: str = "duckdb",
 ) -> dict[str, Any]:  # fmt: skip
-    """Generate (or reuse) a county; train renkou's model; run and score every contender."""
+    """Generate (or reuse) a county; train renkou's model; run and score every contender.
+    ``backend`` is where renkou's monthly model run scores ("duckdb" or "spark"); training
+    and the other contenders always run in-process."""
+    if backend not in ("duckdb", "spark"):
+        raise ValueError(f"unknown backend: {backend}")
     unknown = set(contenders) - set(CONTENDERS)
     if unknown:
         raise ValueError(f"unknown contenders: {', '.join(sorted(unknown))}")
@@ -91,9 +106,12 @@ def run_linkage_bench(
         model = work / "model.json"
         train: dict[str, Any] | None = None
         if "renkou" in contenders:
-            train = _worker("renkou_train", county, work, model, 1)
+            train = _worker("renkou_train", county, work, model, 1, backend="duckdb")
         runs = [
-            {**_worker(CONTENDERS[name], county, work, model, repeat), "name": name}
+            {
+                **_worker(CONTENDERS[name], county, work, model, repeat, backend=backend),
+                "name": name,
+            }
             for name in CONTENDERS
             if name in contenders
         ]
@@ -102,7 +120,7 @@ def run_linkage_bench(
     casc, exact = by.get("renkou_cascade", {}), by.get("exact_id_join", {})
     first = runs[0] if runs else {}
     return {
-        "people": people, "noise": noise, "seed": seed,
+        "people": people, "noise": noise, "seed": seed, "backend": backend,
         "data": str(data) if data is not None else None,
         "register_rows": first.get("register_rows"), "feed_rows": first.get("rows"),
         "generate_s": round(generated_s, 2), "load_s": first.get("load_s"),

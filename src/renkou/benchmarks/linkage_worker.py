@@ -1,11 +1,11 @@
 """One contender of ``renkou bench linkage`` in its own process.
 
 ``python -m renkou.benchmarks.linkage_worker CONTENDER COUNTY OUT.json [--model M.json]
-[--repeat N]`` loads the county's register and first month of feeds, runs the contender
-``repeat`` times (wall: the median), scores the last result against the truth files and
-writes a JSON result. Each contender runs in a fresh process so that its peak resident
-memory (VmHWM, which includes the loaded register and feeds, identical for all) is its
-own and not inflated by what an earlier contender left behind.
+[--repeat N] [--backend duckdb|spark]`` loads the county's register and first month of
+feeds, runs the contender ``repeat`` times (wall: the median), scores the last result
+against the truth files and writes a JSON result. Each contender runs in a fresh process so
+that its peak resident memory (VmHWM, which includes the loaded register and feeds,
+identical for all) is its own and not inflated by what an earlier contender left behind.
 
 Contenders:
 - ``exact_id``: normalised number equality only.
@@ -20,6 +20,13 @@ Contenders:
   random sampling, m by EM; each feed subject linked to its best candidate at or above
   the same auto threshold renkou uses. Its wall time includes training (Splink's normal
   flow has no stored model); ``predict_s`` is the scoring alone.
+
+``--backend spark`` runs renkou's monthly model run (``renkou``; training stays on DuckDB:
+the stored parameters load on either backend) on a local Spark session (``local[2]``)
+instead of in-process DuckDB. The session is started once per process before the runs
+(``spark_start_s``, not part of the wall); the Spark driver is a JVM beside this Python
+process, so its own peak resident set is reported as ``jvm_peak_rss_mib`` (VmHWM of the
+JVM, read before the session stops).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from renkou.linkage.cascade import RESULT_SCHEMA, LinkResult, link, link_exact_o
 from renkou.linkage.evaluate import evaluate
 from renkou.linkage.matcher import match
 from renkou.linkage.model import (
+    Backend,
     StoredModel,
     Thresholds,
     address_labels,
@@ -57,9 +65,9 @@ CONTENDERS: Final = ("exact_id", "cascade", "renkou", "renkou_train", "splink_st
 AUTO: Final = Thresholds().auto
 
 
-def _status_kib(field: str) -> int:
+def _status_kib(field: str, pid: int | str = "self") -> int:
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     except OSError:
@@ -185,7 +193,7 @@ def _table(
 
 
 def _runner(
-    contender: str, model_path: Path | None, timings: dict[str, float]
+    contender: str, model_path: Path | None, timings: dict[str, float], backend: Backend
 ) -> Callable[[Register, list[Feed]], list[LinkResult]]:
     if contender == "exact_id":
         return lambda reg, feeds: [link_exact_only(reg, f) for f in feeds]
@@ -196,21 +204,63 @@ def _runner(
             raise SystemExit("renkou needs --model")
         text = model_path.read_text(encoding="utf-8")
         # Loading the stored model is part of the monthly run.
-        return lambda reg, feeds: match(reg, feeds, model=StoredModel.from_json(text))
+        return lambda reg, feeds: match(
+            reg, feeds, model=StoredModel.from_json(text), backend=backend
+        )
     if contender == "splink_standard":
         return lambda reg, feeds: _splink_standard(reg, feeds, timings)
     raise SystemExit(f"unknown contender {contender}")
 
 
-def run(contender: str, county: Path, *, model: Path | None, repeat: int) -> dict[str, Any]:
+def _start(backend: str, extra: dict[str, Any]) -> Backend:
+    """The backend of renkou's model; a Spark session is started here (timed apart)."""
+    if backend == "duckdb":
+        return Backend("duckdb")
+    from renkou.linkage.spark import spark_session
+
+    t0 = time.perf_counter()
+    spark = spark_session("local[2]", "2g")
+    spark.range(1).count()  # the JVM and the executors are up
+    extra["spark_start_s"] = round(time.perf_counter() - t0, 3)
+    return Backend("spark", spark)
+
+
+def _stop(backend: Backend, extra: dict[str, Any]) -> None:
+    """Stop the Spark session, first noting the JVM's peak resident set."""
+    if backend.spark is None:
+        return
+    pid = backend.spark._jvm.java.lang.ProcessHandle.current().pid()
+    extra["jvm_peak_rss_mib"] = round(_status_kib("VmHWM", pid) / 1024, 1)
+    backend.spark.stop()
+
+
+def run(
+    contender: str, county: Path, *, model: Path | None, repeat: int, backend: str = "duckdb"
+) -> dict[str, Any]:
     """Load, run, score; the result dictionary (see the module docstring)."""
     t0 = time.perf_counter()
     register, feeds, truths = _load(county)
     load_s = time.perf_counter() - t0
     load_peak = _status_kib("VmHWM")
+    extra: dict[str, Any] = {}
+    engine = _start(backend if contender == "renkou" else "duckdb", extra)
+    try:
+        result = _run(
+            contender, register, feeds, truths, model=model, repeat=repeat, engine=engine,
+            load_s=load_s, load_peak=load_peak,
+        )  # fmt: skip
+    finally:
+        _stop(engine, extra)
+    return {**result, "backend": engine.name, **extra}
+
+
+def _run(
+    contender: str, register: Register, feeds: list[Feed], truths: dict[str, Path], *,
+    model: Path | None, repeat: int, engine: Backend, load_s: float, load_peak: int,
+) -> dict[str, Any]:  # fmt: skip
     if contender == "renkou_train":
         t1 = time.perf_counter()
-        stored = train(register, _subjects_for_training(register, feeds))
+        stored = train(register, _subjects_for_training(register, feeds), backend=engine)
         wall = time.perf_counter() - t1
         if model is None:
             raise SystemExit("renkou_train needs --model")
@@ -221,7 +271,7 @@ def run(contender: str, county: Path, *, model: Path | None, repeat: int) -> dic
             "load_peak_rss_mib": round(load_peak / 1024, 1), "summary": stored.summary,
         }  # fmt: skip
     timings: dict[str, float] = {}
-    fn = _runner(contender, model, timings)
+    fn = _runner(contender, model, timings, engine)
     walls: list[float] = []
     phases: dict[str, list[float]] = {}
     results: list[LinkResult] = []
@@ -250,8 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
     args = parser.parse_args(argv)
-    result = run(args.contender, args.county, model=args.model, repeat=args.repeat)
+    result = run(
+        args.contender, args.county, model=args.model, repeat=args.repeat, backend=args.backend
+    )
     args.out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     return 0
 

@@ -2,7 +2,9 @@
 
 Uploaded department and register files hold personal data in clear text; the register
 keeps what it needs (rows, hashes, provenance), so the stored copies go after a TTL.
-The background worker's finished task results go after the same TTL: renkou's own
+So do the Spark linkage backend's exchange files (RENKOU_SPARK_SPOOL) that a run killed
+before its own cleanup left behind (docs/decisions/0012): they hold identity data in the
+clear. The background worker's finished task results go after the same TTL: renkou's own
 `exchange.Job` rows keep what a user sees of a job, the queue's rows are plumbing.
 """
 
@@ -28,8 +30,9 @@ def files_purge(*, older_than_hours: int) -> int:
         raise ValueError("the time to live must be at least one hour")
     cutoff = time.time() - older_than_hours * 3600
     removed = 0
-    for folder in PURGED_FOLDERS:
-        root = Path(settings.DATA_DIR) / folder
+    roots = [Path(settings.DATA_DIR) / folder for folder in PURGED_FOLDERS]
+    roots.append(Path(settings.RENKOU_SPARK_SPOOL))
+    for root in roots:
         if not root.is_dir():
             continue
         for path in sorted(root.rglob("*"), reverse=True):

@@ -40,14 +40,15 @@ def thresholds() -> Thresholds:
 
 
 def make_backend(name: str | None = None) -> Backend:
-    """The backend named (or the settings' RENKOU_LINKAGE_BACKEND); Spark is started here."""
+    """The backend named (or the settings' RENKOU_LINKAGE_BACKEND); Spark is started here
+    and exchanges its files under RENKOU_SPARK_SPOOL."""
     name = name or settings.RENKOU_LINKAGE_BACKEND
     if name == "spark":
         try:
             spark = spark_session(settings.RENKOU_SPARK_MASTER, settings.RENKOU_SPARK_DRIVER_MEMORY)
         except SparkUnavailableError as exc:
             raise IntakeError(str(exc)) from exc
-        return Backend("spark", spark)
+        return Backend("spark", spark, spool=settings.RENKOU_SPARK_SPOOL)
     if name != "duckdb":
         raise IntakeError(f"未知的比对引擎：{name}（可选 duckdb、spark）")
     return Backend("duckdb")

@@ -32,23 +32,33 @@ scored pairs are exactly those the blocking rules would give on the whole regist
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
 import json
+import logging
+import os
 import random
+import shutil
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.dataset as ds  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from renkou.linkage.subjects import Subjects
 from renkou.linkage.tables import Register
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "FORMAT",
@@ -518,12 +528,32 @@ def _tf(register: Register, column: str, con: duckdb.DuckDBPyConnection) -> pa.T
 
 
 @dataclass
+class Linked:
+    """A Splink linker over one register table and one feed table, with the feed's
+    ``source_dataset`` name and, on Spark, the run's private spool directory."""
+
+    linker: Any
+    feed_name: str
+    spool: Path | None = None
+
+
+@dataclass
 class Backend:
-    """Where Splink runs: ``duckdb`` (a fresh in-process connection) or ``spark``."""
+    """Where Splink runs: ``duckdb`` (a fresh in-process connection) or ``spark``.
+
+    On Spark no row passes through the driver's Python: the input tables and the term
+    frequencies are written as Parquet (pyarrow) into a private directory under ``spool``
+    and read by Spark; Splink's intermediate tables are written there too (its "parquet"
+    lineage breaking), and the scored pairs come back as Parquet read in batches. The
+    directory (mode 0700) holds identity data in the clear and is removed when the run
+    ends, failed or not; ``spool`` must be storage that the driver and every executor see
+    at the same path (a local directory in local mode), secured like the database.
+    """
 
     name: str = "duckdb"
     spark: Any = None  # a SparkSession for "spark"
     memory_limit: str = "3GB"  # DuckDB's working memory (beyond the input tables)
+    spool: str | os.PathLike[str] | None = None  # Spark's exchange files (default: temp dir)
 
     def __post_init__(self) -> None:
         if self.name not in ("duckdb", "spark"):
@@ -531,69 +561,137 @@ class Backend:
         if self.name == "spark" and self.spark is None:
             raise ValueError("the spark backend needs a SparkSession")
 
-    def linker(
-        self, register: pa.Table, feed: pa.Table, settings_dict: dict[str, Any]
-    ) -> tuple[Any, str]:
-        """A Splink linker over the two tables, and the feed's ``source_dataset`` name
-        (unique per call: a Spark session keeps the tables it was given)."""
+    @contextmanager
+    def linked(
+        self,
+        register: pa.Table,
+        feed: pa.Table,
+        settings_dict: dict[str, Any],
+        tfs: dict[str, pa.Table],
+    ) -> Iterator[Linked]:
+        """A Splink linker over the two tables with the term-frequency tables ``tfs``
+        (column → table) registered; released on exit (the in-process database closed,
+        Spark's spool directory removed), also when Splink or Spark fails. The feed's
+        ``source_dataset`` name is unique per call (a Spark session keeps its tables)."""
         from splink import DuckDBAPI, Linker
 
         tag = uuid.uuid4().hex[:10]
         aliases = [f"register_{tag}", f"feed_{tag}"]
-        tables: list[Any]
         if self.name == "duckdb":
             con = duckdb.connect()
-            con.execute("SET threads TO 2")
-            # Spill to disk rather than grow past this (DuckDB's default is 80 % of RAM).
-            con.execute(f"SET memory_limit = '{self.memory_limit}'")
-            con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/renkou-duckdb'")
-            con.register("renkou_register", register)
-            con.register("renkou_feed", feed)
-            api: Any = DuckDBAPI(connection=con)
-            tables = ["renkou_register", "renkou_feed"]
-        else:
-            from splink import SparkAPI
-
-            api = SparkAPI(  # type: ignore[no-untyped-call]
-                spark_session=self.spark, break_lineage_method="persist"
+            try:
+                con.execute("SET threads TO 2")
+                # Spill to disk rather than grow past this (DuckDB's default: 80 % of RAM).
+                con.execute(f"SET memory_limit = '{self.memory_limit}'")
+                con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/renkou-duckdb'")
+                con.register("renkou_register", register)
+                con.register("renkou_feed", feed)
+                linker = Linker(
+                    ["renkou_register", "renkou_feed"],
+                    settings_dict,
+                    db_api=DuckDBAPI(connection=con),
+                    input_table_aliases=aliases,
+                    set_up_basic_logging=False,
+                )
+                for column, tf in tfs.items():
+                    linker.table_management.register_term_frequency_lookup(  # type: ignore[no-untyped-call]
+                        tf, column, overwrite=True
+                    )
+                yield Linked(linker, aliases[1])
+            finally:
+                con.close()
+            return
+        spool = self._spool_dir()
+        spark_linker: Any = None
+        try:
+            spark_linker = self._spark_linker(
+                spool, register, feed, settings_dict=settings_dict, aliases=aliases, tfs=tfs
             )
-            tables = [self._spark_frame(register), self._spark_frame(feed)]
-        linker = Linker(
-            tables,
-            settings_dict,
-            db_api=api,
-            input_table_aliases=aliases,
-            set_up_basic_logging=False,
+            yield Linked(spark_linker, aliases[1], spool)
+        finally:
+            if spark_linker is not None:
+                # Splink's views point at files about to go; a failing session must not
+                # hide the error that brought us here, and the files go regardless.
+                with contextlib.suppress(Exception):
+                    spark_linker.table_management.delete_tables_created_by_splink_from_db()
+            _remove_spool(spool)
+
+    def _spool_dir(self) -> Path:
+        """A new private directory (0700) for one run's exchange files."""
+        root = Path(self.spool) if self.spool is not None else Path(tempfile.gettempdir())
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="renkou-spool-", dir=root))  # mode 0700
+
+    def _spark_linker(
+        self,
+        spool: Path,
+        register: pa.Table,
+        feed: pa.Table,
+        *,
+        settings_dict: dict[str, Any],
+        aliases: list[str],
+        tfs: dict[str, pa.Table],
+    ) -> Any:
+        from splink import Linker, SparkAPI
+
+        # Splink writes the tables it would otherwise keep in executor memory (blocked
+        # pairs, comparison vectors, predictions) as Parquet under the checkpoint dir.
+        self.spark.sparkContext.setCheckpointDir(str(spool / "splink"))
+        api = SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=self.spark, break_lineage_method="parquet"
         )
-        return linker, aliases[1]
+        tables = [self._spark_read(spool, "register", register),
+                  self._spark_read(spool, "feed", feed)]  # fmt: skip
+        linker = Linker(
+            tables, settings_dict, db_api=api, input_table_aliases=aliases,
+            set_up_basic_logging=False,
+        )  # fmt: skip
+        for column, tf in tfs.items():
+            linker.table_management.register_term_frequency_lookup(  # type: ignore[no-untyped-call]
+                self._spark_read(spool, f"tf_{column}", tf), column, overwrite=True
+            )
+        return linker
 
-    def close(self, linker: Any) -> None:
-        """Release the linker's in-process database (Spark keeps its session)."""
-        if self.name == "duckdb":
-            linker._db_api._con.close()
+    def _spark_read(self, spool: Path, name: str, table: pa.Table) -> Any:
+        """``table`` written as Parquet into ``spool`` and read back by Spark (lazily: the
+        file must stay until the run ends)."""
+        path = spool / f"{name}.parquet"
+        pq.write_table(table, path)
+        return self.spark.read.parquet(str(path))
 
-    def _spark_frame(self, table: pa.Table) -> Any:
-        # Rows, not pandas: a nullable integer column would arrive as float.
-        return self.spark.createDataFrame(table.to_pylist(), schema=_spark_schema())
-
-    def register_tf(self, linker: Any, column: str, tf: pa.Table) -> None:
-        data: Any = tf if self.name == "duckdb" else self.spark.createDataFrame(tf.to_pylist())
-        linker.table_management.register_term_frequency_lookup(data, column, overwrite=True)
-
-    def records(self, frame: Any, columns: Sequence[str]) -> list[dict[str, Any]]:
+    def records(
+        self, linked: Linked, frame: Any, columns: Sequence[str]
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of a Splink result table (``columns`` only). On Spark the table is
+        written as Parquet into the run's spool and read back in batches (never collected
+        through the driver); consume them before the run ends."""
         if self.name == "duckdb":
             sql = f"SELECT {', '.join(columns)} FROM {frame.physical_name}"
             con = frame.db_api._con
-            return con.sql(sql).to_arrow_table().to_pylist()  # type: ignore[no-any-return]
-        rows = frame.as_spark_dataframe().select(*columns).collect()
-        return [r.asDict() for r in rows]
+            yield from con.sql(sql).to_arrow_table().to_pylist()
+            return
+        if linked.spool is None:  # pragma: no cover - linked() always sets it on Spark
+            raise ValueError("a Spark run needs its spool directory")
+        out = linked.spool / f"out_{uuid.uuid4().hex[:8]}"
+        frame.as_spark_dataframe().select(*columns).write.parquet(str(out))
+        parts = ds.dataset(out, format="parquet")  # skips _SUCCESS and .crc files
+        for batch in parts.to_batches(columns=list(columns), batch_size=_BATCH_ROWS):
+            yield from batch.to_pylist()
 
 
-def _spark_schema() -> Any:
-    from pyspark.sql import types as t
+def _remove_spool(spool: Path) -> None:
+    """Remove a run's spool directory. A failure is logged as an error (identity data
+    would stay behind) but does not replace the error, if any, that ended the run."""
 
-    kinds = {pa.int64(): t.LongType(), pa.bool_(): t.BooleanType(), pa.string(): t.StringType()}
-    return t.StructType([t.StructField(f.name, kinds[f.type], True) for f in FRAME_SCHEMA])
+    def report(_fn: Any, path: str, exc_info: Any) -> None:
+        _log.error("Spark spool not removed (identity data in the clear): %s: %s",
+                   path, exc_info[1])  # fmt: skip
+
+    shutil.rmtree(spool, onerror=report)
+
+
+# Rows per batch read back from Spark's Parquet output.
+_BATCH_ROWS: Final = 65_536
 
 
 # --- training and scoring ---------------------------------------------------------------
@@ -631,18 +729,16 @@ def train(
         con.close()
     if feed.num_rows == 0 or reg.num_rows == 0:
         raise ModelError("训练需要非空的底册和部门数据。")
-    linker, _feed_name = backend.linker(reg, feed, settings(backend.name))
-    for column, tf in tfs.items():
-        backend.register_tf(linker, column, tf)
-    # The prior: pairs with the same valid number are matches; most feed rows carry one.
-    linker.training.estimate_probability_two_random_records_match([block_on("id")], recall=0.9)
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    for cols in _TRAIN_BLOCKS:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*cols), fix_probability_two_random_records_match=True
-        )
-    model = linker.misc.save_model_to_json()
-    backend.close(linker)
+    with backend.linked(reg, feed, settings(backend.name), tfs) as run:
+        linker = run.linker
+        # The prior: pairs with the same valid number are matches; most feed rows carry one.
+        linker.training.estimate_probability_two_random_records_match([block_on("id")], recall=0.9)
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        for cols in _TRAIN_BLOCKS:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*cols), fix_probability_two_random_records_match=True
+            )
+        model = linker.misc.save_model_to_json()
     summary = {
         "register_rows": reg.num_rows,
         "feed_subjects": feed.num_rows,
@@ -714,32 +810,33 @@ def score(
         con.close()
     if small.num_rows == 0:
         return []
-    linker, feed_name = backend.linker(small, feed, settings_dict)
-    for column, tf in tfs.items():
-        backend.register_tf(linker, column, tf)
-    predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
     columns = [
         "source_dataset_l", "unique_id_l", "unique_id_r", "match_probability",
         "id_ok_l", "id_ok_r", "id_l", "id_r", "mother_ok_l", "mother_ok_r", "mother_l",
         "mother_r", *(f"gamma_{n}" for n in LEVELS),
     ]  # fmt: skip
-    rows = backend.records(predictions, columns)
-    backend.close(linker)
-    best: dict[int, list[tuple[float, int, dict[str, Any]]]] = {}
-    for r in rows:
-        feed_left = r["source_dataset_l"] == feed_name
-        sid = int(r["unique_id_l"] if feed_left else r["unique_id_r"])
-        rid = int(r["unique_id_r"] if feed_left else r["unique_id_l"])
-        if _two_valid_numbers(r, "id") or _two_valid_numbers(r, "mother"):
-            continue  # two valid numbers that differ: two people (DOMAIN.md §2)
-        r["_feed_left"] = feed_left
-        best.setdefault(sid, []).append((float(r["match_probability"]), rid, r))
+    # Per subject: the best candidate (highest probability, then lowest rid) and how many
+    # candidates it had — one entry per subject, whatever the number of scored pairs.
+    best: dict[int, tuple[float, int, dict[str, Any]]] = {}
+    count: dict[int, int] = {}
+    with backend.linked(small, feed, settings_dict, tfs) as run:
+        predictions = run.linker.inference.predict(threshold_match_probability=thresholds.review)
+        for r in backend.records(run, predictions, columns):
+            feed_left = r["source_dataset_l"] == run.feed_name
+            sid = int(r["unique_id_l"] if feed_left else r["unique_id_r"])
+            rid = int(r["unique_id_r"] if feed_left else r["unique_id_l"])
+            if _two_valid_numbers(r, "id") or _two_valid_numbers(r, "mother"):
+                continue  # two valid numbers that differ: two people (DOMAIN.md §2)
+            r["_feed_left"] = feed_left
+            p = float(r["match_probability"])
+            count[sid] = count.get(sid, 0) + 1
+            held = best.get(sid)
+            if held is None or (-p, rid) < (-held[0], held[1]):
+                best[sid] = (p, rid, r)
     out: list[Scored] = []
-    for sid, cands in sorted(best.items()):
-        cands.sort(key=lambda c: (-c[0], c[1]))
-        p, rid, row = cands[0]
+    for sid, (p, rid, row) in sorted(best.items()):
         route = thresholds.route(p)
-        if route == "auto" and (len(cands) > 1 or _unmatched_valid_number(row)):
+        if route == "auto" and (count[sid] > 1 or _unmatched_valid_number(row)):
             route = "pending"  # a second candidate, or a number we cannot check: a person
         out.append(Scored(sid, rid, p, route, _evidence(row)))
     return out

@@ -1,4 +1,4 @@
-"""FeedRow keeps only the indexes a query uses (docs/decisions/0011-feed-row-indexes.md):
+"""FeedRow keeps only the indexes a query uses (docs/decisions/0011-feed-row-indexes-and-column-wise-staging.md):
 (batch, natural_key) replaces the batch and natural-key indexes, the blind indexes lose
 theirs, ``superseded_by`` gets a partial one. Reversible: going back rebuilds the old ones.
 """

@@ -71,6 +71,13 @@ class Command(BaseCommand):
             default=",".join(CONTENDERS),
             help=f"comma-separated subset of {', '.join(CONTENDERS)} (default: all)",
         )
+        linkage.add_argument(
+            "--backend",
+            choices=("duckdb", "spark"),
+            default="duckdb",
+            help="where renkou's monthly model run scores (spark: local[2], needs Java); "
+            "training stays on DuckDB",
+        )
         linkage.add_argument("--json", action="store_true", help="print the result as JSON")
         imports = sub.add_parser("import", help="feed and register import speed (scratch DB)")
         imports.add_argument("--rows", type=int, required=True, help="rows per file")
@@ -152,6 +159,7 @@ class Command(BaseCommand):
                 data=options["data"],
                 repeat=options["repeat"],
                 contenders=contenders,
+                backend=options["backend"],
             )
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
@@ -160,13 +168,14 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"register {result['register_rows']} × feed {result['feed_rows']} rows "
-            f"(noise {result['noise']}, seed {result['seed']}); load {result['load_s']} s"
+            f"(noise {result['noise']}, seed {result['seed']}); load {result['load_s']} s; "
+            f"renkou's model on {result['backend']}"
         )
         train = result["renkou_train"]
         if train:
             self.stdout.write(
                 f"  renkou model training (once, stored): {train['wall_s']:.3f} s, "
-                f"peak RSS {train['peak_rss_mib']} MiB"
+                f"peak RSS {train['peak_rss_mib']} MiB{_jvm(train)}"
             )
         for run in result["runs"]:
             extra = (
@@ -179,7 +188,7 @@ class Command(BaseCommand):
                 f"R {run['recall']:.6f}  fp {run['fp']}  fn {run['fn']}  "
                 f"pending {run['pending_review']}  wall {run['wall_s']:.3f} s  "
                 f"peak RSS {run['peak_rss_mib']} MiB (load {run['load_peak_rss_mib']})  "
-                f"valid-ID false links {run['valid_id_false_links']}{extra}"
+                f"valid-ID false links {run['valid_id_false_links']}{extra}{_jvm(run)}"
             )
         ratios = {k: v for k, v in result["ratios"].items() if v is not None}
         self.stdout.write("  ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()))
@@ -222,3 +231,10 @@ class Command(BaseCommand):
                 f"renkou / raw_stage {ratios['renkou_vs_raw_stage']}×"
             )
         self.stdout.write(f"  {result['note']}")
+
+
+def _jvm(run: dict[str, Any]) -> str:
+    """The Spark session's start time and the driver JVM's peak, where Spark ran."""
+    if "jvm_peak_rss_mib" not in run:
+        return ""
+    return f"  (Spark start {run['spark_start_s']} s, JVM peak RSS {run['jvm_peak_rss_mib']} MiB)"
