@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from renkou.benchmarks.linkage import KINDS
+from renkou.benchmarks.linkage import KINDS, _worker
+from renkou.benchmarks.management.commands.bench import _fail_if_any
 from renkou.linkage.cascade import link, link_exact_only
 from renkou.linkage.evaluate import evaluate
 from renkou.linkage.spark import java_available
@@ -73,3 +74,16 @@ def test_bench_linkage_runs_renkous_model_on_spark(capsys: pytest.CaptureFixture
     assert run["spark_start_s"] > 0
     assert run["f1"] > 0.9
     assert run["valid_id_false_links"] == 0
+
+
+def test_a_failing_contender_is_a_result_not_the_end_of_the_bench(tmp_path: Path) -> None:
+    """At 5M, standard Splink can run out of memory; the other contenders' figures must
+    survive it. A worker that really fails (here: asked for a method it does not know)
+    comes back as a failed entry with its exit status, log tail and peak memory."""
+    run = _worker("nobody", tmp_path, tmp_path, tmp_path / "model.json", 1, backend="duckdb")
+    assert run["failed"].startswith("exit status 2")
+    assert "nobody" in run["failed"]
+    assert run["os_maxrss_mib"] > 0
+    result = {"runs": [{"name": "renkou", "f1": 1.0}, {"name": "splink_standard", **run}]}
+    with pytest.raises(CommandError, match="failed: splink_standard"):
+        _fail_if_any(result)

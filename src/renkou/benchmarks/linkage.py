@@ -74,11 +74,14 @@ def _worker(
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)  # noqa: S603
         _pid, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
+    peak = round(usage.ru_maxrss / 1024, 1)
     if proc.returncode != 0 or not out.is_file():
-        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-        raise RuntimeError(f"linkage bench worker {contender} failed:\n{tail}")
+        # One contender failing (Splink out of memory at 5M, say) is a result to report
+        # beside the others', not a reason to lose theirs.
+        tail = log.read_text(encoding="utf-8", errors="replace")[-1500:]
+        return {"failed": f"exit status {proc.returncode}: {tail.strip()}", "os_maxrss_mib": peak}
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    result["os_maxrss_mib"] = round(usage.ru_maxrss / 1024, 1)
+    result["os_maxrss_mib"] = peak
     return result
 
 
@@ -107,18 +110,17 @@ def run_linkage_bench(
         train: dict[str, Any] | None = None
         if "renkou" in contenders:
             train = _worker("renkou_train", county, work, model, 1, backend="duckdb")
-        runs = [
-            {
-                **_worker(CONTENDERS[name], county, work, model, repeat, backend=backend),
-                "name": name,
-            }
-            for name in CONTENDERS
-            if name in contenders
-        ]
-    by = {r["name"]: r for r in runs}
+        runs = []
+        for name in (n for n in CONTENDERS if n in contenders):
+            if name == "renkou" and train is not None and "failed" in train:
+                runs.append({"name": name, "failed": "training failed: " + train["failed"]})
+                continue
+            run = _worker(CONTENDERS[name], county, work, model, repeat, backend=backend)
+            runs.append({**run, "name": name})
+    by = {r["name"]: r for r in runs if "failed" not in r}
     ours, std = by.get("renkou", {}), by.get("splink_standard", {})
     casc, exact = by.get("renkou_cascade", {}), by.get("exact_id_join", {})
-    first = runs[0] if runs else {}
+    first = next(iter(by.values()), {})
     return {
         "people": people, "noise": noise, "seed": seed, "backend": backend,
         "data": str(data) if data is not None else None,

@@ -33,6 +33,13 @@ def _http_options(parser: CommandParser, *, sample_help: str) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def _fail_if_any(result: dict[str, Any]) -> None:
+    """After the table is out: a failed contender makes the command fail (exit 1)."""
+    failed = [run["name"] for run in result["runs"] if "failed" in run]
+    if failed:
+        raise CommandError(f"linkage bench contenders failed: {', '.join(failed)}")
+
+
 class Command(BaseCommand):
     help = (
         "性能测试。search：在当前数据库上用 gunicorn 和并发用户测人员查询（身份证号、姓名、"
@@ -165,6 +172,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
+            _fail_if_any(result)
             return
         self.stdout.write(
             f"register {result['register_rows']} × feed {result['feed_rows']} rows "
@@ -172,12 +180,19 @@ class Command(BaseCommand):
             f"renkou's model on {result['backend']}"
         )
         train = result["renkou_train"]
-        if train:
+        if train and "failed" not in train:
             self.stdout.write(
                 f"  renkou model training (once, stored): {train['wall_s']:.3f} s, "
                 f"peak RSS {train['peak_rss_mib']} MiB{_jvm(train)}"
             )
         for run in result["runs"]:
+            if "failed" in run:
+                last = run["failed"].strip().splitlines()[-1:] or [""]
+                self.stdout.write(
+                    f"  {run['name']:16s} FAILED (peak RSS {run.get('os_maxrss_mib')} MiB): "
+                    f"{last[0]}"
+                )
+                continue
             extra = (
                 f"  (train {run['train_s']} s + predict {run['predict_s']} s)"
                 if ("predict_s" in run)
@@ -193,6 +208,7 @@ class Command(BaseCommand):
         ratios = {k: v for k, v in result["ratios"].items() if v is not None}
         self.stdout.write("  ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()))
         self.stdout.write(f"  {result['memory_note']}")
+        _fail_if_any(result)
 
     def _imports(self, options: dict[str, Any]) -> None:
         formats = tuple(f.strip() for f in options["formats"].split(",") if f.strip())
