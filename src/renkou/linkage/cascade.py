@@ -135,10 +135,12 @@ def _reg_rows(register: Register, rids: Iterable[int]) -> dict[int, dict[str, An
     return {int(r["rid"]): r for r in rows}
 
 
-def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
-    """Pass 1: the valid number equals exactly one register number."""
-    idx = [i for i in range(len(s)) if s.id_status[i] == "valid" and not s.newborn[i]]
-    probe = pa.table({"sid": pa.array(idx, pa.int64()), "id": [s.id18[i] for i in idx]})
+def _unique_number(
+    con: duckdb.DuckDBPyConnection, reg: Register, idx: list[int], numbers: list[str]
+) -> tuple[list[tuple[Any, ...]], dict[int, dict[str, Any]]]:
+    """(subject, register row) where the subject's number (``numbers``, aligned with
+    ``idx``) equals exactly one register number; and those register rows."""
+    probe = pa.table({"sid": pa.array(idx, pa.int64()), "id": numbers})
     hits = _query(
         con,
         "SELECT p.sid, min(r.rid) FROM probe p JOIN reg r ON p.id = r.id "
@@ -146,7 +148,13 @@ def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _Stat
         probe=probe,
         reg=reg.table.select(["rid", "id"]),
     )
-    rows = _reg_rows(reg, (rid for _, rid in hits))
+    return hits, _reg_rows(reg, (rid for _, rid in hits))
+
+
+def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
+    """Pass 1: the valid number equals exactly one register number."""
+    idx = [i for i in range(len(s)) if s.id_status[i] == "valid" and not s.newborn[i]]
+    hits, rows = _unique_number(con, reg, idx, [s.id18[i] for i in idx])
     for sid, rid in hits:
         mother = s.side[sid] == "mother"
         if mother and not _age_ok(rows[rid]["dob"], s.event_dob[sid]):
@@ -157,15 +165,7 @@ def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _Stat
 def _newborn_mother(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
     """Pass 1, newborns: the mother's valid number equals exactly one register woman's."""
     idx = st.open(s, (i for i in range(len(s)) if s.newborn[i] and s.mother_status[i] == "valid"))
-    probe = pa.table({"sid": pa.array(idx, pa.int64()), "id": [s.mother_id18[i] for i in idx]})
-    hits = _query(
-        con,
-        "SELECT p.sid, min(r.rid) FROM probe p JOIN reg r ON p.id = r.id "
-        "GROUP BY p.sid HAVING count(*) = 1",
-        probe=probe,
-        reg=reg.table.select(["rid", "id"]),
-    )
-    rows = _reg_rows(reg, (rid for _, rid in hits))
+    hits, rows = _unique_number(con, reg, idx, [s.mother_id18[i] for i in idx])
     for sid, rid in hits:
         r = rows[rid]
         if r["sex"] != "男" and _age_ok(r["dob"], s.event_dob[sid]):
