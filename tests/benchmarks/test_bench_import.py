@@ -46,3 +46,24 @@ def test_bench_import_refuses_a_database_not_named_bench(tmp_path: Path) -> None
     with pytest.raises(RuntimeError, match="bench"):
         _scratch("postgres://postgres@127.0.0.1:5432/renkou", tmp_path)
     assert _scratch("postgres://h/bench_x", tmp_path) == "postgres://h/bench_x"
+
+
+def test_the_worker_refuses_to_empty_a_database_that_is_not_a_bench_scratch(
+    tmp_path: Path,
+) -> None:
+    """The worker empties the register tables before each run; pointed by hand at a live
+    database (here a migrated SQLite file not named "bench") it refuses before it runs."""
+    live = tmp_path / "renkou.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "RENKOU_"))}
+    env.update(RENKOU_ENV="test", DATABASE_URL=f"sqlite:///{live}",
+               RENKOU_DATA_DIR=str(tmp_path / "data"))  # fmt: skip
+    subprocess.run([sys.executable, "-m", "renkou", "migrate", "-v0"], env=env, check=True,
+                   timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "renkou.benchmarks.import_worker", "raw_read", "police",
+         str(tmp_path / "none.csv"), str(tmp_path / "out.json")],
+        env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "refusing to empty" in result.stderr
+    assert not (tmp_path / "out.json").exists()

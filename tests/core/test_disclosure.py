@@ -8,15 +8,17 @@ with a single possible value.
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from renkou.core.disclosure import HIDDEN, Pattern, Relation, suppress, tree_relations
-from renkou.envconf import env_int
 
 K = 5
 
@@ -169,10 +171,26 @@ def test_the_threshold_is_a_setting(settings: object) -> None:
     assert (pattern.count("a"), pattern.count("b")) == ("<10", 10)
 
 
-def test_the_threshold_cannot_be_configured_below_three(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RENKOU_SMALL_CELL_MIN", "2")
-    with pytest.raises(ImproperlyConfigured, match="at least 3"):
-        env_int("RENKOU_SMALL_CELL_MIN", 5, minimum=3)
+@pytest.mark.parametrize(("value", "starts"), [("2", False), ("3", True)])
+def test_the_threshold_cannot_be_configured_below_three(
+    tmp_path: Path, value: str, starts: bool
+) -> None:
+    """renkou's own settings, loaded in a fresh process as at start-up: 2 is refused."""
+    env = {**os.environ, "RENKOU_ENV": "test", "RENKOU_SMALL_CELL_MIN": value,
+           "RENKOU_DATA_DIR": str(tmp_path)}  # fmt: skip
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    code = "from django.conf import settings; print(settings.RENKOU_SMALL_CELL_MIN)"
+    result = subprocess.run(
+        [sys.executable, "-c", "import os; os.environ['DJANGO_SETTINGS_MODULE'] = "
+         "'renkou.settings'; " + code],
+        env=env, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    if starts:
+        assert (result.returncode, result.stdout.strip()) == (0, value)
+    else:
+        assert result.returncode != 0
+        assert "RENKOU_SMALL_CELL_MIN" in result.stderr
+        assert "at least 3" in result.stderr
 
 
 _TOWNSHIPS = st.lists(

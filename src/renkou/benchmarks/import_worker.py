@@ -46,6 +46,11 @@ def _empty_imports() -> None:
     from renkou.exchange.models import FeedBatch, FeedRow
     from renkou.registry.models import Household, LifeEvent, Marriage, Membership, Person
 
+    # The bench's own scratch database only (imports._scratch names it): run by hand
+    # against the live register, this would empty it.
+    name = str(connection.settings_dict["NAME"])
+    if "bench" not in Path(name).name:
+        raise SystemExit(f"refusing to empty {name!r}: not a bench scratch database")
     models = (FeedRow, FeedBatch, ImportRowError, LifeEvent, Marriage, Membership)
     models += (Household, Person, ImportBatch)  # type: ignore[assignment]
     with connection.cursor() as cursor:
