@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from renkou.core.models import AuditEvent
 from renkou.registry.models import Household, LifeEvent, Membership, Person
+from renkou.registry.services.duplicates import duplicate_merge, merge_undo
 from renkou.registry.services.headship import (
     HEAD_KIND,
     household_change_head,
@@ -21,6 +22,7 @@ from renkou.registry.services.marriages import marriage_register
 from renkou.registry.services.persons import person_deregister, person_restore
 from renkou.worklists.models import WorkItem
 from tests.conftest import Cast
+from tests.duplicates_factories import candidate_for, household_with, twin_records
 from tests.factories import make_person
 from tests.registry_views_factories import make_household
 
@@ -271,3 +273,22 @@ def test_a_new_head_from_outside_the_card_goes_back_to_the_choice(cast: Cast) ->
         page = cast.client_for("clerk").post(url, {"new_head": value}).content.decode()
         assert "选择新户主" in page
     assert _card(household)["张父"] == "02"
+
+
+def test_merging_away_a_head_opens_the_item_and_undo_settles_it(cast: Cast) -> None:
+    """The merged-away record was 本人 on a card with others on it, and the survivor is on
+    another card: the merge closes the card's 本人 line, so the township is asked for a
+    new head; undoing the merge puts the head back and the item closes itself."""
+    keep, gone = twin_records(cast.village)
+    household_with(org_unit=cast.village, head=keep)
+    other = household_with(org_unit=cast.village, head=gone)
+    child = make_person(org_unit=cast.village, name="李小", sex="F", birth_date=dt.date(2015, 1, 1))
+    Membership.objects.create(household=other, person=child, relation="30", position=2)
+    merge = duplicate_merge(candidate=candidate_for(keep, gone), survivor=keep,
+                            actor=cast.users["clerk"], evidence="同一人")  # fmt: skip
+    item = WorkItem.objects.get(kind=HEAD_KIND)
+    assert (item.status, item.subject_household) == ("open", other)
+    merge_undo(merge=merge, actor=cast.users["clerk"], evidence="误合并")
+    item.refresh_from_db()
+    assert (item.status, item.outcome, item.closed_by) == ("closed", "resolved", None)
+    assert _card(other) == {"李娜": "02", "李小": "30"}

@@ -169,7 +169,9 @@ FOLLOWED_UP: Final = gettext_lazy("已随访（结果见服务记录）")
 def open_followup(service: ContraceptiveService) -> WorkItem | None:
     return (
         WorkItem.objects.filter(
-            kind=FOLLOWUP_KIND, subject_ref=f"contraception:{service.pk}", status="open"
+            kind=FOLLOWUP_KIND,
+            subject_ref=f"contraception:{service.pk}",
+            status=WorkItem.Status.OPEN,
         )
         .order_by("pk")
         .first()

@@ -39,6 +39,7 @@ from renkou.registry.models import Person
 from renkou.registry.selectors import person_queryset_for_user
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
+from renkou.worklists.services import ConflictError
 
 HEALTH = frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER})
 SUPPLIES = frozenset({Role.VILLAGE_OFFICER, Role.TOWNSHIP_CLERK})
@@ -179,6 +180,9 @@ def contraception_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     service=service, followed_on=data["followed_on"], result=data["result"],
                     outcome=data["outcome"], note=data["note"], actor=user,
                 )  # fmt: skip
+            except ConflictError as exc:  # the item changed meanwhile: nothing written
+                form.add_error(None, str(exc))
+                status = 409
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(None, _errors(exc))
             else:

@@ -51,8 +51,10 @@ class HeadChangeForm(forms.Form):
 
     def clean_on(self) -> dt.date:
         value: dt.date = self.cleaned_data["on"]
-        if value.year < MIN_YEAR or value > timezone.localdate():
+        if value > timezone.localdate():
             raise forms.ValidationError(_("变更日期不能晚于今天。"))
+        if value.year < MIN_YEAR:
+            raise forms.ValidationError(_("变更日期不合理。"))
         return value
 
     def clean_reason(self) -> str:

@@ -34,7 +34,9 @@ from renkou.registry.models import (
     Membership,
     Merge,
     Person,
+    Relation,
 )
+from renkou.registry.services.headship import household_headship_check
 from renkou.registry.services.persons import (
     ConflictError,
     event_append,
@@ -189,6 +191,9 @@ def _move_membership(merged: Person, survivor: Person, on: dt.date) -> dict[str,
         return {"memberships_closed": [], "memberships_reassigned": []}
     if Membership.objects.filter(person=survivor, left__isnull=True).exists():
         Membership.objects.filter(pk=theirs.pk).update(left=on)
+        # A merged-away head leaves their card headless: the township names a new one.
+        gone = merged if theirs.relation == Relation.SELF else None
+        household_headship_check(theirs.household, gone=gone, on=on)
         return {"memberships_closed": [theirs.pk], "memberships_reassigned": []}
     Membership.objects.filter(pk=theirs.pk).update(person=survivor)
     return {"memberships_closed": [], "memberships_reassigned": [theirs.pk]}
@@ -333,8 +338,15 @@ def _restore_memberships(merge: Merge, moved: dict[str, Any]) -> None:
     if closed and Membership.objects.filter(person_id=merge.merged_id, left__isnull=True).exists():
         raise _changed_since()
     on = dt.date.fromisoformat(moved["on"])
+    heads = Membership.objects.filter(pk__in=closed, relation=Relation.SELF)
+    if Membership.objects.filter(
+        household__in=heads.values("household"), relation=Relation.SELF, left__isnull=True
+    ).exists():
+        raise _changed_since()  # the card has a new head since: two heads would follow
     if Membership.objects.filter(pk__in=closed, left=on).update(left=None) != len(closed):
         raise _changed_since()
+    for membership in Membership.objects.filter(pk__in=closed).select_related("household"):
+        household_headship_check(membership.household, gone=None, on=on)
     back = Membership.objects.filter(
         pk__in=reassigned, person_id=merge.survivor_id, left__isnull=True
     )

@@ -30,6 +30,7 @@ from renkou.core.models import User
 from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import unit_in_scope
 from renkou.registry.models import Household, LifeEvent, Marriage, Membership, Person, Relation
+from renkou.registry.services.households import household_current_members
 from renkou.registry.services.persons import event_append
 from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
@@ -111,14 +112,6 @@ def suggest_relations(members: list[Membership], new_head: Person) -> dict[int, 
     return {m.person_id: _suggest(m, head) for m in members if m.person_id != new_head.pk}
 
 
-def _current(household: Household) -> list[Membership]:
-    return list(
-        household.memberships.filter(left__isnull=True)
-        .select_related("person")
-        .order_by("position", "joined", "pk")
-    )
-
-
 def _check_change(
     members: list[Membership], new_head: Person, relations: Mapping[int, str]
 ) -> None:
@@ -169,7 +162,7 @@ def household_change_head(
         locked = Household.objects.select_for_update().get(pk=household.pk)
         if locked.version != expected_version:
             raise ValidationError(_("户卡已被他人修改，请刷新后重试。"), code="stale")
-        members = _current(locked)
+        members = household_current_members(locked)
         _check_change(members, new_head, relations)
         by_person = {m.person_id: m for m in members}
         others = [m for m in members if m.person_id != new_head.pk]

@@ -34,7 +34,7 @@ def household_current_members(household: Household) -> list[Membership]:
     return list(
         household.memberships.filter(left__isnull=True)
         .select_related("person")
-        .order_by("position")
+        .order_by("position", "joined", "pk")
     )
 
 

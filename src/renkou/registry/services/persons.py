@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from renkou.core.audit import audit_record
@@ -408,7 +409,7 @@ def _rejoin_household(person: Person, *, left_on: dt.date, actor: User | None, s
         source=source,
         changes={"household": ["", membership.household.code]},
     )
-    _headship_check(membership.household, gone=None, on=dt.date.today())
+    _headship_check(membership.household, gone=None, on=timezone.localdate())
     return True
 
 

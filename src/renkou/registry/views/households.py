@@ -17,9 +17,11 @@ from renkou.core.audit import audit_record
 from renkou.core.models import Role, User
 from renkou.core.roles import Cap, has_cap, requires
 from renkou.registry.forms.households import HeadChangeForm, relation_field
-from renkou.registry.models import Household, Membership, Relation
+from renkou.registry.models import Relation
 from renkou.registry.selectors import household_get_for_user, person_queryset_for_user
 from renkou.registry.services.headship import household_change_head, suggest_relations
+from renkou.registry.services.households import household_current_members
+from renkou.worklists.services import ConflictError
 
 EDITORS = frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER})
 
@@ -56,14 +58,6 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/household_detail.html", context)
 
 
-def _members(household: Household) -> list[Membership]:
-    return list(
-        household.memberships.filter(left__isnull=True)
-        .select_related("person")
-        .order_by("position", "joined", "pk")
-    )
-
-
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
@@ -75,7 +69,7 @@ def household_head(request: HttpRequest, pk: int) -> HttpResponse:
     to the new head (pre-filled where the card decides it), the date and the reason."""
     user = cast(User, request.user)
     household = household_get_for_user(user=user, pk=pk)
-    members = _members(household)
+    members = household_current_members(household)
     candidates = [m for m in members if m.relation != Relation.SELF]
     source = request.POST if request.method == "POST" else request.GET
     chosen = _int(source.get("new_head"))
@@ -101,13 +95,15 @@ def household_head(request: HttpRequest, pk: int) -> HttpResponse:
                 on=form.cleaned_data["on"], reason=form.cleaned_data["reason"], actor=user,
                 expected_version=form.cleaned_data["version"],
             )  # fmt: skip
-        except ValidationError as exc:
-            status = 409 if getattr(exc, "code", "") == "stale" else 400
-            for message in exc.messages:
+        except (ValidationError, ConflictError) as exc:
+            stale = isinstance(exc, ConflictError) or getattr(exc, "code", "") == "stale"
+            messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            for message in messages_:
                 form.add_error(None, message)
             return render(
-                request, "registry/household_head.html", {**context, "form": form}, status=status
-            )
+                request, "registry/household_head.html", {**context, "form": form},
+                status=409 if stale else 400,
+            )  # fmt: skip
         messages.success(request, _("已办理户主变更。"))
         return redirect("registry:household_detail", pk=household.pk)
     return render(request, "registry/household_head.html", {**context, "form": form}, status=400)
