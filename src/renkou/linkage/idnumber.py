@@ -21,6 +21,8 @@ from functools import lru_cache
 from typing import Final, Literal
 
 __all__ = [
+    "CHECK_CHARS",
+    "RESIDENT_PROVINCES",
     "IdInfo",
     "IdKind",
     "IdNumberError",
@@ -39,7 +41,7 @@ __all__ = [
 IdKind = Literal["resident", "hmt_permit", "foreign_permanent", "temporary"]
 Sex = Literal["M", "F"]
 
-_CHECK_CHARS: Final = "10X98765432"
+CHECK_CHARS: Final = "10X98765432"
 
 _DIGITS: Final = "0123456789"
 _LAST_CHARS: Final = _DIGITS + "X"
@@ -56,7 +58,7 @@ _MAINLAND_PROVINCES: Final = frozenset(
         *("61", "62", "63", "64", "65"),
     )
 )
-_RESIDENT_PROVINCES: Final = _MAINLAND_PROVINCES | {"71"}
+RESIDENT_PROVINCES: Final = _MAINLAND_PROVINCES | {"71"}
 # HK / Macau / Taiwan residence permits use exactly these six-digit prefixes.
 _HMT_PREFIXES: Final = frozenset({"810000", "820000", "830000"})
 _HMT_PROVINCES: Final = frozenset({"81", "82", "83"})
@@ -130,7 +132,7 @@ def _check_char(first17: str) -> str:
     that in C, five times faster than a Python loop. int() would also accept
     letters, "_" and spaces, hence "already validated".
     """
-    return _CHECK_CHARS[2 * int(first17, 13) % 11]
+    return CHECK_CHARS[2 * int(first17, 13) % 11]
 
 
 def check_digit(first17: str) -> str:
@@ -282,7 +284,7 @@ def _kind(s: str) -> IdKind:
         if s[:6] in _HMT_PREFIXES:
             return "hmt_permit"
         raise IdNumberError("bad_area", "港澳台居民居住证号码应以810000、820000或830000开头")
-    if s[:2] in _RESIDENT_PROVINCES:
+    if s[:2] in RESIDENT_PROVINCES:
         return "resident"
     raise IdNumberError("bad_area")
 

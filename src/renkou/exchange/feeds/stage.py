@@ -72,9 +72,9 @@ class Staged(NamedTuple):
 Outcome = Staged | list[RowError]
 
 # Province codes of resident numbers (idnumber's rule), as integers for numpy.
-_RESIDENT: Final = np.array(sorted(int(p) for p in idnumber._RESIDENT_PROVINCES))
+_RESIDENT: Final = np.array(sorted(int(p) for p in idnumber.RESIDENT_PROVINCES))
 _WEIGHTS: Final = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
-_CHECK: Final = np.frombuffer(idnumber._CHECK_CHARS.encode(), dtype=np.uint8)
+_CHECK: Final = np.frombuffer(idnumber.CHECK_CHARS.encode(), dtype=np.uint8)
 _MONTH_DAYS: Final = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _MIN_BORN: Final = 18800101
 
