@@ -555,3 +555,11 @@ def test_outcome_followup_input_is_checked(
     check.refresh_from_db()
     assert check.open
     assert WorkItem.objects.get(kind=services.OUTCOME_KIND).status == "open"
+
+
+def test_the_checks_reasons_cover_exactly_the_follow_up_endings() -> None:
+    # The check's recorded reason and the kinds' allowed outcomes come from two places:
+    # an ending without a reason (or a reason no kind allows) would be a broken close.
+    from renkou.worklists.outcomes import FOLLOWUP_ENDINGS
+
+    assert set(services.ENDINGS) == set(FOLLOWUP_ENDINGS)

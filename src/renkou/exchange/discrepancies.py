@@ -60,7 +60,7 @@ def register_discrepancy_kinds() -> None:
     from renkou.exchange.report_tally import tally_items_changed
     from renkou.worklists.kinds import register_kind
 
-    def resolve_page(pk: int) -> str:
+    def resolve_page(pk: int, _subject_ref: str) -> str:
         return reverse("exchange:discrepancy_resolve", args=[pk])
 
     for d in DISCREPANCIES:

@@ -33,7 +33,7 @@ from renkou.programmes.models import (
 )
 from renkou.registry.models import Person
 from renkou.worklists.models import WorkItem
-from renkou.worklists.outcomes import Outcome
+from renkou.worklists.outcomes import FOLLOWUP_ENDINGS, Outcome
 from renkou.worklists.services import workitem_close, workitem_open
 
 FOLLOWUP_KIND = "contraception_followup"
@@ -161,8 +161,6 @@ def supply_handout_record(
 
 # --- the follow-up ----------------------------------------------------------------------
 
-# Endings without a result: the person declined, moved away, died or could not be reached.
-FOLLOWUP_ENDINGS: Final = (Outcome.DECLINED, Outcome.MOVED, Outcome.DIED, Outcome.UNREACHABLE)
 FOLLOWED_UP: Final = gettext_lazy("已随访（结果见服务记录）")
 
 

@@ -6,19 +6,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from renkou.worklists.kinds import register_kind
-from renkou.worklists.models import WorkItem
-from renkou.worklists.outcomes import Outcome
+from renkou.worklists.outcomes import FOLLOWUP_ENDINGS, Outcome
 
-_FOLLOWUP_OUTCOMES = frozenset(
-    {Outcome.DONE, Outcome.DECLINED, Outcome.MOVED, Outcome.DIED, Outcome.UNREACHABLE}
-)
+_FOLLOWUP_OUTCOMES = frozenset({Outcome.DONE, *FOLLOWUP_ENDINGS})
 
 
-def _nfpcp_close_page(item_pk: int) -> str:
+def _nfpcp_close_page(item_pk: int, ref: str) -> str:
     """The follow-up page of the item's check: the one place an NFPCP follow-up closes,
     so the check ends (or goes on) with its item."""
-    ref = WorkItem.objects.filter(pk=item_pk).values_list("subject_ref", flat=True).first()
-    prefix, _sep, pk = (ref or "").partition(":")
+    prefix, _sep, pk = ref.partition(":")
     if prefix != "nfpcp" or not pk.isdigit():
         return reverse("worklists:item_detail", args=[item_pk])
     return reverse("programmes:nfpcp_followup", args=[int(pk)])
@@ -48,10 +44,9 @@ NFPCP_OUTCOME = register_kind(
 )
 
 
-def _contraception_close_page(item_pk: int) -> str:
+def _contraception_close_page(item_pk: int, ref: str) -> str:
     """The service's page: the follow-up's answer is sealed with the service there."""
-    ref = WorkItem.objects.filter(pk=item_pk).values_list("subject_ref", flat=True).first()
-    return _service_link(ref or "") or reverse("worklists:item_detail", args=[item_pk])
+    return _service_link(ref) or reverse("worklists:item_detail", args=[item_pk])
 
 
 CONTRACEPTION_FOLLOWUP = register_kind(

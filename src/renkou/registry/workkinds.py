@@ -7,14 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from renkou.registry.services.headship import HEAD_KIND
 from renkou.worklists.kinds import register_kind
-from renkou.worklists.models import WorkItem
 from renkou.worklists.outcomes import Outcome
 
 
-def _head_page(item_pk: int) -> str:
+def _head_page(item_pk: int, ref: str) -> str:
     """The card's 户主变更 page: the one place the item closes, with the change made."""
-    ref = WorkItem.objects.filter(pk=item_pk).values_list("subject_ref", flat=True).first()
-    prefix, _sep, pk = (ref or "").partition(":")
+    prefix, _sep, pk = ref.partition(":")
     if prefix != "household" or not pk.isdigit():
         return reverse("worklists:item_detail", args=[item_pk])
     return reverse("registry:household_head", args=[int(pk)])

@@ -24,9 +24,10 @@ class WorkKind:
     # subject_ref → the URL of the page that works the item's subject (or None).
     subject_link: Callable[[str], str | None] | None = None
     subject_link_label: str | Promise = ""
-    # item pk → the app's own page that closes the item (the generic close form is then
-    # not offered: e.g. a discrepancy is closed by applying the feed's data or not).
-    close_page: Callable[[int], str] | None = None
+    # (item pk, subject_ref) → the app's own page that closes the item (the generic close
+    # form is then not offered: e.g. a discrepancy is closed by applying the feed's data
+    # or not).
+    close_page: Callable[[int, str], str] | None = None
     close_page_label: str | Promise = ""
     # Told when items of the kind open (previous status ""), close or reopen: called in
     # the same transaction, after the items' history and audit rows (the app keeps its
@@ -44,7 +45,7 @@ def register_kind(
     allowed_outcomes: frozenset[str],
     subject_link: Callable[[str], str | None] | None = None,
     subject_link_label: str | Promise = "",
-    close_page: Callable[[int], str] | None = None,
+    close_page: Callable[[int, str], str] | None = None,
     close_page_label: str | Promise = "",
     on_status: Callable[[Sequence[Any], str], None] | None = None,
 ) -> WorkKind:

@@ -101,7 +101,7 @@ class WorkItem(models.Model):
         kind = get_kind(self.kind)
         if kind is None or kind.close_page is None:
             return None
-        return kind.close_page(self.pk), str(kind.close_page_label)
+        return kind.close_page(self.pk, self.subject_ref), str(kind.close_page_label)
 
     @property
     def subject_link_label(self) -> str:

@@ -439,8 +439,8 @@ def _require_item(check: NfpcpCheck, kind: str, followed_on: dt.date) -> None:
         raise ValidationError(_("随访日期早于末次月经日期。"))
 
 
-# How a follow-up may end without its result (the kinds' other allowed outcomes), as
-# the check records it.
+# How a follow-up may end without its result (worklists' FOLLOWUP_ENDINGS), in the words
+# the check records as its reason.
 ENDINGS: dict[str, Promise] = {
     Outcome.DECLINED: gettext_lazy("本人拒绝随访"),
     Outcome.MOVED: gettext_lazy("未能随访：已迁出"),

@@ -23,7 +23,6 @@ from renkou.core.roles import Cap, requires
 from renkou.core.scoping import units_for_user
 from renkou.core.spreadsheets import Sheet, xlsx_bytes, xlsx_response
 from renkou.programmes.contraception import (
-    FOLLOWUP_ENDINGS,
     contraception_followup_record,
     contraception_service_record,
     handout_queryset_for_user,
@@ -38,7 +37,7 @@ from renkou.registry import identity
 from renkou.registry.models import Person
 from renkou.registry.selectors import person_queryset_for_user
 from renkou.worklists.models import WorkItem
-from renkou.worklists.outcomes import Outcome
+from renkou.worklists.outcomes import FOLLOWUP_ENDINGS, Outcome
 from renkou.worklists.services import ConflictError
 
 HEALTH = frozenset({Role.TOWNSHIP_CLERK, Role.COUNTY_OFFICER})
