@@ -225,3 +225,40 @@ def test_the_attacker_does_recover_an_unprotected_cell() -> None:
     naive = Pattern(minimum=K, primary=frozenset({"甲村"}), values=values)
     assert _attack(children, "镇", naive)["甲村"] == {3}
     assert list(itertools.chain(*_attack(children, "镇", naive).values())) == [3]
+
+
+def _decided_together(values: Mapping[str, int], relations: list[Relation[str]]) -> Pattern[str]:
+    """The pattern as one system of every relation (what `suppress` gave before it split
+    the relations into groups that share no cell)."""
+    from renkou.core.disclosure import _Table
+
+    primary = {c for c, v in values.items() if 0 < v < K}
+    table = _Table(values=values, relations=relations, minimum=K, primary=primary,
+                   hidden=set(primary))  # fmt: skip
+    table.fix_locally()
+    table.fix_globally()
+    return Pattern(minimum=K, primary=frozenset(primary),
+                   secondary=frozenset(table.hidden - primary),
+                   masked=frozenset(table.masked), values=dict(values))  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TOWNSHIPS, min_size=1, max_size=3))
+def test_measures_decided_apart_hide_what_deciding_them_together_hides(
+    measures: list[list[list[int]]],
+) -> None:
+    """A table of several measures over one tree: each measure's relations share no
+    cell with another's, so deciding each on its own must give the same pattern."""
+    values: dict[str, int] = {}
+    relations: list[Relation[str]] = []
+    for m, townships in enumerate(measures):
+        children: dict[str, list[str]] = {f"县{m}": []}
+        leaves: dict[str, int] = {}
+        for t, villages in enumerate(townships):
+            children[f"县{m}"].append(f"镇{m}.{t}")
+            children[f"镇{m}.{t}"] = [f"村{m}.{t}.{v}" for v in range(len(villages))]
+            leaves.update({f"村{m}.{t}.{v}": value for v, value in enumerate(villages)})
+        tree_values, tree = _tree(children, leaves)
+        values.update(tree_values)
+        relations += tree
+    assert suppress(values, relations, minimum=K) == _decided_together(values, relations)

@@ -15,13 +15,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from renkou.programmes.models import NfpcpCheck, NfpcpTargets
-from renkou.programmes.nfpcp import services
+from renkou.programmes.models import NfpcpCheck, NfpcpTally, NfpcpTargets
+from renkou.programmes.nfpcp import indicators, services
 from renkou.programmes.nfpcp.indicators import Rate, indicators_by_unit
 from tests.conftest import Cast
 from tests.programmes.nfpcp_factories import assessed, make_couple, register
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_patterns_from_other_tests() -> None:
+    indicators._PATTERNS.clear()
 
 
 def test_rate_math_and_targets() -> None:
@@ -189,7 +194,73 @@ def test_indicators_read_each_check_once(cast: Cast) -> None:
         indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)
     for _ in range(3):
         assessed(cast)
+    indicators._PATTERNS.clear()  # both calls decide their pattern
     with CaptureQueriesContext(connection) as more:
         rows = indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)
     assert len(more.captured_queries) == len(few.captured_queries)
     assert (rows[-1].high_risk.numerator, rows[-1].high_risk.denominator) == (1, 4)
+
+
+# --- the villages' tallies (NfpcpTally) ---
+
+
+def _reads_checks(queries: CaptureQueriesContext) -> bool:
+    """Whether a query opened the checks' sealed fields (the recount reads ``lmp``)."""
+    return any('"lmp"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_village_is_counted_once_then_read_from_its_tally_until_a_check_changes(
+    cast: Cast,
+) -> None:
+    year = timezone.localdate().year
+    check = assessed(cast, high=True)
+    with CaptureQueriesContext(connection) as first:
+        rows = indicators_by_unit(user=cast.users["county"], year=year, unit=cast.county)
+    assert _reads_checks(first)
+    assert (rows[-1].high_risk.numerator, rows[-1].high_risk.denominator) == (1, 1)
+    tally = NfpcpTally.objects.get(org_unit=cast.village, year=year)
+    assert not tally.stale
+    assert tally.counts == [1, 1, 0, 0, 0, 0, 1, 1]
+    with CaptureQueriesContext(connection) as again:
+        rows = indicators_by_unit(user=cast.users["county"], year=year, unit=cast.county)
+    assert not _reads_checks(again)
+    assert (rows[-1].high_risk.numerator, rows[-1].high_risk.denominator) == (1, 1)
+    # The follow-up marks the village for a recount in its own transaction.
+    services.nfpcp_early_followup(
+        check=check, followed_on=timezone.localdate(), pregnant=True,
+        lmp=timezone.localdate() - dt.timedelta(days=30), actor=cast.users["officer"],
+    )  # fmt: skip
+    assert NfpcpTally.objects.get(pk=tally.pk).stale
+    rows = indicators_by_unit(user=cast.users["county"], year=year, unit=cast.county)
+    assert (rows[-1].early_followup.numerator, rows[-1].early_followup.denominator) == (1, 1)
+    assert NfpcpTally.objects.get(pk=tally.pk).counts == [1, 1, 1, 1, 0, 0, 1, 1]
+
+
+def test_counts_taken_while_a_check_changed_are_not_stored(cast: Cast) -> None:
+    year = timezone.localdate().year
+    assessed(cast)
+    tally = NfpcpTally.objects.get(org_unit=cast.village, year=year)
+    assert tally.stale
+    # A recount read generation g; a change committed before it stored its counts.
+    NfpcpTally.objects.filter(pk=tally.pk).update(generation=tally.generation + 1)
+    indicators._store(
+        cast.village.pk, year, [9] * len(indicators.MEASURES), (tally.pk, tally.generation)
+    )
+    tally.refresh_from_db()
+    assert tally.stale
+    assert tally.counts != [9] * len(indicators.MEASURES)
+    # The next page recounts it, and stores the counts this time.
+    rows = indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)
+    assert rows[-1].registered == 1
+    tally.refresh_from_db()
+    assert not tally.stale
+    assert tally.counts[0] == 1
+
+
+def test_a_village_without_a_tally_row_is_counted_and_gets_one(cast: Cast) -> None:
+    year = timezone.localdate().year
+    assessed(cast)
+    NfpcpTally.objects.all().delete()  # checks from before the tallies existed
+    rows = indicators_by_unit(user=cast.users["clerk"], year=year, unit=cast.township)
+    assert rows[-1].registered == 1
+    assert NfpcpTally.objects.get(org_unit=cast.village, year=year).counts[0] == 1

@@ -31,6 +31,7 @@ rather than "<k" (``Pattern.masked``), which tells the reader less.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -139,6 +140,7 @@ class _Table(Generic[K]):
     hidden: set[K]
     masked: set[K] = field(default_factory=set)
     member_of: dict[K, list[Relation[K]]] = field(default_factory=dict)
+    terms: dict[int, list[tuple[K, int]]] = field(default_factory=dict)  # by id(relation)
 
     def __post_init__(self) -> None:
         for relation in self.relations:
@@ -155,33 +157,49 @@ class _Table(Generic[K]):
         """What a reader can narrow each hidden cell down to: its mark's range, tightened
         by every relation until nothing changes. Sums of integer ranges are whole ranges,
         and in a tree of relations this propagation is exact: a cell whose range closes
-        to one value is recoverable."""
+        to one value is recoverable. Tightening only narrows, so the order does not
+        change where it ends: a relation is looked at again only when one of its cells
+        narrowed."""
         if relations is None:
-            relations, cells = self.relations, self.hidden
+            relations, cells, among = self.relations, self.hidden, None
         else:
-            cells = {c for r in relations for c, _s in _terms(r)} & self.hidden
+            cells = {c for r in relations for c, _s in self._terms_of(r)} & self.hidden
+            among = {id(r) for r in relations}
         ranges = {c: self.mark_range(c) for c in cells}
-        changed = True
-        while changed:
-            changed = False
-            for relation in relations:
-                changed |= self._tighten(relation, ranges)
+        queue = deque(relations)
+        queued = {id(r) for r in relations}
+        while queue:
+            relation = queue.popleft()
+            queued.discard(id(relation))
+            for cell in self._tighten(relation, ranges):
+                for other in self.member_of.get(cell, ()):
+                    if id(other) not in queued and (among is None or id(other) in among):
+                        queue.append(other)
+                        queued.add(id(other))
         return ranges
 
-    def _tighten(self, relation: Relation[K], ranges: dict[K, Span]) -> bool:
-        terms = _terms(relation)
+    def _terms_of(self, relation: Relation[K]) -> list[tuple[K, int]]:
+        terms = self.terms.get(id(relation))
+        if terms is None:
+            terms = self.terms[id(relation)] = _terms(relation)
+        return terms
+
+    def _tighten(self, relation: Relation[K], ranges: dict[K, Span]) -> list[K]:
+        """Narrow the ranges of the relation's hidden cells; the cells it narrowed."""
+        terms = self._terms_of(relation)
         unknown = [(c, sign) for c, sign in terms if c in self.hidden]
         if not unknown:
-            return False
+            return []
         rest = -sum(sign * self.values.get(c, 0) for c, sign in terms if c not in self.hidden)
         spans = [ranges[c] if sign > 0 else (-ranges[c][1], -ranges[c][0]) for c, sign in unknown]
-        changed = False
+        changed = []
         for (cell, sign), (low, high) in zip(unknown, _others(spans), strict=True):
             ends = (sign * (rest - high), sign * (rest - low))  # sign·x = rest − others
             old = ranges[cell]
             new = (max(old[0], min(ends)), min(old[1], max(ends)))
             if new != old:
-                ranges[cell], changed = new, True
+                ranges[cell] = new
+                changed.append(cell)
         return changed
 
     def pinned(self, relations: Sequence[Relation[K]] | None = None) -> set[K]:
@@ -235,7 +253,7 @@ class _Table(Generic[K]):
         fewest pinned cells; where there is none left to add, show a small cell of that
         relation as "*" (its total first) instead of "<k"."""
         while pinned := self.pinned():
-            touched = [r for r in self.relations if any(c in pinned for c, _s in _terms(r))]
+            touched = [r for r in self.relations if any(c in pinned for c, _s in self._terms_of(r))]
             options = list(dict.fromkeys(e for r in touched if (e := self.complement(r))))
             if options:
                 self.hidden.add(min(options, key=lambda c: self._score(c, options)))
@@ -262,20 +280,59 @@ def suppress(
     minimum: int | None = None,
 ) -> Pattern[K]:
     """The suppression pattern of ``values`` under the additive ``relations``: first
-    each relation on its own, then the whole system of them."""
+    each relation on its own, then the whole system of them.
+
+    Relations that share no cell, directly or through others, cannot tell a reader
+    anything about each other's cells, so each such group (one per measure of a table,
+    say) is decided on its own, in the order of its first relation. That gives the
+    pattern deciding them all together would give — every step of that one picks within
+    a single group, by the same order — in a fraction of the time."""
     k = small_cell_min() if minimum is None else minimum
     primary = {key for key, value in values.items() if 0 < value < k}
-    table = _Table(values=values, relations=relations, minimum=k, primary=primary,
-                   hidden=set(primary))  # fmt: skip
-    table.fix_locally()
-    table.fix_globally()
+    hidden: set[K] = set(primary)
+    masked: set[K] = set()
+    for group in _groups(relations):
+        cells: set[K] = _cells(group)
+        table = _Table(values=values, relations=group, minimum=k, primary=primary,
+                       hidden=primary & cells)  # fmt: skip
+        table.fix_locally()
+        table.fix_globally()
+        hidden |= table.hidden
+        masked |= table.masked
     return Pattern(
         minimum=k,
         primary=frozenset(primary),
-        secondary=frozenset(table.hidden - primary),
-        masked=frozenset(table.masked),
+        secondary=frozenset(hidden - primary),
+        masked=frozenset(masked),
         values=dict(values),
     )
+
+
+def _cells(relations: Sequence[Relation[K]]) -> set[K]:
+    return {c for r in relations for c, _sign in _terms(r)}
+
+
+def _groups(relations: Sequence[Relation[K]]) -> list[list[Relation[K]]]:
+    """The relations split into groups that share no cell (union–find over cells), each
+    group in the relations' order, the groups in the order of their first relation."""
+    parent: dict[K, K] = {}
+
+    def root(cell: K) -> K:
+        while parent.setdefault(cell, cell) != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for relation in relations:
+        first, *rest = (c for c, _sign in _terms(relation))
+        for cell in rest:
+            a, b = root(first), root(cell)
+            if a != b:
+                parent[b] = a
+    groups: dict[K, list[Relation[K]]] = {}
+    for relation in relations:
+        groups.setdefault(root(relation.total), []).append(relation)
+    return list(groups.values())
 
 
 def tree_relations(

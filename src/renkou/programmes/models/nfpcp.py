@@ -210,6 +210,31 @@ class NfpcpSlipCounter(models.Model):
         return f"{self.township_id}-{self.year}:{self.last}"
 
 
+class NfpcpTally(models.Model):
+    """The indicators' counts of one village's checks registered in one year
+    (``indicators.MEASURES``), so that a county's page reads a row per village instead
+    of opening every check's sealed fields. The counts are sealed too: a count of one is
+    as telling as the check it counts.
+
+    A change to one of the checks sets ``stale`` (and moves ``generation``) in its own
+    transaction; the indicators recount a stale or missing village when next asked, and
+    store the result only if no change came while they counted (``generation``)."""
+
+    org_unit = models.ForeignKey("core.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    counts = SealedJSONField(default=list, pad_to=128, context=_ctx("NfpcpTally", "counts"))
+    stale = models.BooleanField(default=True)
+    generation = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "year"], name="nfpcp_tally_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit_id}-{self.year}"
+
+
 class NfpcpTargets(models.Model):
     """Indicator targets; the row of the nearest unit up the tree applies (none: defaults)."""
 

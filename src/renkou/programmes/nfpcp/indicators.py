@@ -21,16 +21,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from renkou.core.disclosure import Pattern, suppress, tree_relations
+from renkou.core.disclosure import Pattern, small_cell_min, suppress, tree_relations
 from renkou.core.models import OrgUnit
 from renkou.core.scoping import scope_filter
-from renkou.programmes.models import NfpcpCheck, NfpcpResult, NfpcpTargets, RiskLevel
+from renkou.programmes.models import (
+    NfpcpCheck,
+    NfpcpResult,
+    NfpcpTally,
+    NfpcpTargets,
+    RiskLevel,
+)
 from renkou.programmes.nfpcp.services import (
     OUTCOME_DUE_DAYS,
     followed_within_12_weeks,
-    targets_for,
+    targets_for_units,
 )
 
 
@@ -127,10 +134,9 @@ def _flags(row: tuple[Any, ...], examined: set[int], period_end: dt.date) -> lis
             int(assessed)]  # fmt: skip
 
 
-def _tally(checks: QuerySet[NfpcpCheck], period_end: dt.date) -> dict[Key, int]:
-    """Each measure per unit (a check counts in every unit up its path) and per unit's
-    own part (the checks attached to the unit itself, not to a unit below it). Three
-    queries, the two lookups as subqueries (a county's checks overflow an IN list)."""
+def _count(checks: QuerySet[NfpcpCheck], period_end: dt.date) -> dict[int, list[int]]:
+    """Each measure per unit the checks are attached to, from the checks themselves
+    (their sealed fields opened one by one). Two queries, the lookup as a subquery."""
     examined = set(
         NfpcpResult.objects.filter(check_record__in=checks.values("pk"))
         .values_list("check_record_id", flat=True)
@@ -141,6 +147,59 @@ def _tally(checks: QuerySet[NfpcpCheck], period_end: dt.date) -> dict[Key, int]:
         counts = own.setdefault(row[1], [0] * len(MEASURES))
         for i, n in enumerate(_flags(row, examined, period_end)):
             counts[i] += n
+    return own
+
+
+_RECOUNT_BATCH = 500  # villages per recount query (an IN list of unit keys)
+
+
+def _unit_counts(root: OrgUnit, year: int) -> dict[int, list[int]]:
+    """Each village's counts for the year under ``root``, from NfpcpTally: the villages
+    whose row is stale or missing are recounted from their checks and stored — unless a
+    change came while they were counted (the row's generation moved), in which case the
+    fresh counts serve this page and the row stays stale for the next one."""
+    rows = NfpcpTally.objects.filter(year=year, org_unit__path__startswith=root.path)
+    counts: dict[int, list[int]] = {}
+    stale: dict[int, tuple[int, int]] = {}  # unit → (row pk, generation)
+    for pk, unit_id, generation, is_stale, stored in rows.values_list(
+        "pk", "org_unit_id", "generation", "stale", "counts"
+    ):
+        if is_stale or len(stored) != len(MEASURES):
+            stale[unit_id] = (pk, generation)
+        else:
+            counts[unit_id] = stored
+    checks = NfpcpCheck.objects.filter(registered_on__year=year)
+    with_checks = set(
+        checks.filter(org_unit__path__startswith=root.path)
+        .order_by()  # else the model's ordering joins the DISTINCT: a row per check
+        .values_list("org_unit_id", flat=True)
+        .distinct()
+    )
+    todo = sorted((with_checks - counts.keys()) | stale.keys())
+    for i in range(0, len(todo), _RECOUNT_BATCH):
+        batch = todo[i : i + _RECOUNT_BATCH]
+        fresh = _count(checks.filter(org_unit_id__in=batch), dt.date(year, 12, 31))
+        for unit_id in batch:
+            counts[unit_id] = fresh.get(unit_id, [0] * len(MEASURES))
+            _store(unit_id, year, counts[unit_id], stale.get(unit_id))
+    return counts
+
+
+def _store(unit_id: int, year: int, counts: list[int], row: tuple[int, int] | None) -> None:
+    if row is not None:
+        pk, generation = row
+        NfpcpTally.objects.filter(pk=pk, generation=generation).update(counts=counts, stale=False)
+        return
+    try:  # a new check in the village creates the row first: then it stays stale
+        with transaction.atomic():
+            NfpcpTally.objects.create(org_unit_id=unit_id, year=year, counts=counts, stale=False)
+    except IntegrityError:
+        pass
+
+
+def _tally(own: dict[int, list[int]]) -> dict[Key, int]:
+    """Each measure per unit (a village's counts count in every unit up its path) and
+    per unit's own part (the checks attached to the unit itself, not to one below it)."""
     paths = dict(OrgUnit.objects.filter(pk__in=own).values_list("pk", "path"))
     values: Counter[Key] = Counter()
     for unit_id, counts in own.items():
@@ -152,13 +211,18 @@ def _tally(checks: QuerySet[NfpcpCheck], period_end: dt.date) -> dict[Key, int]:
     return dict(values)
 
 
-def _pattern(root: OrgUnit, year: int) -> Pattern[Key]:
+# The last patterns decided, by everything they were decided from (the counts, the
+# tree, the minimum): deciding one takes far longer than reading the counts, and most
+# pages are asked for again before any count changes. Kept in this process only.
+_PATTERNS: dict[tuple[Any, ...], Pattern[Key]] = {}
+_PATTERNS_KEPT = 16
+
+
+def _pattern(root: OrgUnit, own: dict[int, list[int]]) -> Pattern[Key]:
     """Which cells to hide, decided over the whole tree under ``root`` whoever looks, so
     a township's page and its county's hide the same cells (else one would give back
-    what the other hides). It reads every unit's counts, not only the viewer's scope;
+    what the other hides). It uses every unit's counts, not only the viewer's scope;
     only the pattern leaves this function."""
-    rows = NfpcpCheck.objects.filter(registered_on__year=year, org_unit__path__startswith=root.path)
-    values = _tally(rows, dt.date(year, 12, 31))
     children: dict[int, list[int]] = {}
     for pk, parent in (
         OrgUnit.objects.filter(path__startswith=root.path)
@@ -167,6 +231,21 @@ def _pattern(root: OrgUnit, year: int) -> Pattern[Key]:
     ):
         if parent is not None:
             children.setdefault(parent, []).append(pk)
+    key = (
+        small_cell_min(),
+        tuple((u, tuple(kids)) for u, kids in children.items()),
+        tuple(sorted((u, tuple(counts)) for u, counts in own.items())),
+    )
+    pattern = _PATTERNS.get(key)
+    if pattern is None:
+        pattern = _decide(_tally(own), children)
+        if len(_PATTERNS) >= _PATTERNS_KEPT:
+            _PATTERNS.clear()
+        _PATTERNS[key] = pattern
+    return pattern
+
+
+def _decide(values: dict[Key, int], children: dict[int, list[int]]) -> Pattern[Key]:
     relations = []
     for measure in MEASURES:
         relations += tree_relations(
@@ -189,8 +268,9 @@ def _shown_rate(
     )
 
 
-def _row(unit: OrgUnit, values: dict[Key, int], pattern: Pattern[Key]) -> UnitIndicators:
-    targets = targets_for(unit)
+def _row(
+    unit: OrgUnit, values: dict[Key, int], pattern: Pattern[Key], targets: NfpcpTargets
+) -> UnitIndicators:
 
     def key(measure: str) -> Key:
         return (unit.pk, measure, False)
@@ -219,16 +299,19 @@ def _row(unit: OrgUnit, values: dict[Key, int], pattern: Pattern[Key]) -> UnitIn
     )  # fmt: skip
 
 
-def checks_for_year(*, user: Any, year: int) -> QuerySet[NfpcpCheck]:
-    return scope_filter(NfpcpCheck.objects.filter(registered_on__year=year), user)
-
-
 def indicators_by_unit(*, user: Any, year: int, unit: OrgUnit) -> list[UnitIndicators]:
     """One row per child unit of `unit` (villages of a township, townships of a county),
-    then the row of `unit` itself as the total; each with its suppressed `shown` form."""
-    checks = checks_for_year(user=user, year=year).filter(org_unit__path__startswith=unit.path)
-    values = _tally(checks, dt.date(year, 12, 31))
+    then the row of `unit` itself as the total; each with its suppressed `shown` form.
+    The figures count the checks of the user's scope under `unit`."""
     root = OrgUnit.objects.get(pk=int(unit.path.strip("/").split("/")[0]))
-    pattern = _pattern(root, year)
-    children = OrgUnit.objects.filter(parent=unit).order_by("code")
-    return [_row(u, values, pattern) for u in [*children, unit]]
+    own = _unit_counts(root, year)
+    pattern = _pattern(root, own)
+    visible = set(
+        scope_filter(NfpcpTally.objects.filter(year=year), user)
+        .filter(org_unit__path__startswith=unit.path)
+        .values_list("org_unit_id", flat=True)
+    )
+    values = _tally({u: counts for u, counts in own.items() if u in visible})
+    units = [*OrgUnit.objects.filter(parent=unit).order_by("code"), unit]
+    targets = targets_for_units(units)
+    return [_row(u, values, pattern, targets[u.pk]) for u in units]

@@ -36,6 +36,7 @@ from renkou.programmes.models import (
     NfpcpCheck,
     NfpcpResult,
     NfpcpSlipCounter,
+    NfpcpTally,
     NfpcpTargets,
     OutcomeType,
     RiskFactor,
@@ -83,13 +84,24 @@ def township_of(unit: OrgUnit) -> OrgUnit:
 
 def targets_for(unit: OrgUnit) -> NfpcpTargets:
     """The targets row of the nearest unit up the tree, or the defaults (unsaved)."""
-    current: OrgUnit | None = unit
-    while current is not None:
-        row = NfpcpTargets.objects.filter(org_unit=current).first()
-        if row is not None:
-            return row
-        current = current.parent
-    return NfpcpTargets(org_unit=unit)
+    return targets_for_units([unit])[unit.pk]
+
+
+def targets_for_units(units: Iterable[OrgUnit]) -> dict[int, NfpcpTargets]:
+    """`targets_for` of each unit (by primary key), in one query."""
+    units = list(units)
+    chains = {u.pk: [int(p) for p in u.path.strip("/").split("/")] for u in units}
+    rows = {
+        t.org_unit_id: t
+        for t in NfpcpTargets.objects.filter(
+            org_unit_id__in={pk for chain in chains.values() for pk in chain}
+        )
+    }
+    found: dict[int, NfpcpTargets] = {}
+    for unit in units:
+        nearest = next((rows[pk] for pk in reversed(chains[unit.pk]) if pk in rows), None)
+        found[unit.pk] = nearest if nearest is not None else NfpcpTargets(org_unit=unit)
+    return found
 
 
 def _next_slip_number(township: OrgUnit, year: int) -> str:
@@ -160,6 +172,7 @@ def nfpcp_register(
             planned_from=planned_from,
             created_by=actor,
         )
+        _tally_changed(check, created=True)
         audit_record(
             action="nfpcp.register",
             actor=actor,
@@ -178,6 +191,19 @@ def _save(check: NfpcpCheck, version: int | None, fields: Iterable[str]) -> None
     if rows.update(version=F("version") + 1, **values) != 1:
         raise StaleError(_("该记录已被他人修改，请刷新后重试。"))
     check.version = (version if version is not None else check.version) + 1
+    _tally_changed(check)
+
+
+def _tally_changed(check: NfpcpCheck, *, created: bool = False) -> None:
+    """Have the indicators recount the check's village and year (NfpcpTally), in the
+    transaction of the change. A new check makes sure the row exists first, so a recount
+    running beside it cannot store counts that miss it."""
+    year = check.registered_on.year
+    if created:
+        NfpcpTally.objects.get_or_create(org_unit_id=check.org_unit_id, year=year)
+    NfpcpTally.objects.filter(org_unit_id=check.org_unit_id, year=year).update(
+        stale=True, generation=F("generation") + 1
+    )
 
 
 def _audit(action: str, actor: User | None, check: NfpcpCheck, **detail: str) -> None:
@@ -270,6 +296,7 @@ def result_store(
         NfpcpResult.objects.create(
             check_record=check, item_no=data.item_no, subject=data.subject, **values, **provenance
         )
+        _tally_changed(check)  # it may now count as examined
     else:
         for key, value in {**values, **provenance}.items():
             setattr(existing, key, value)
