@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from renkou.core.intake import IntakeError
+from renkou.core.intake import IntakeError, readers
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.models import FeedRow
 from renkou.exchange.services import feed_import
@@ -130,6 +130,39 @@ def test_repeated_record_number_is_an_error(cast: Any, data_dir: Path) -> None:
     result = _import("police", write_csv(data_dir / "d.csv", "police", body))
     assert result.rows_error == 1
     assert "与第 2 行重复" in result.errors[0].reason
+
+
+@pytest.mark.parametrize("columnar", [True, False])
+def test_repeated_record_numbers_across_batches(
+    cast: Any, data_dir: Path, columnar: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Batches of some 100 rows: each repeat names the row that had the number first,
+    # in an earlier batch or the same one, and a long number (over the 64 characters
+    # kept) repeats by its kept part, as before.
+    monkeypatch.setattr(readers, "ARROW_BLOCK", 2048)
+    monkeypatch.setattr(readers, "ROWS_PER_CHUNK", 100)
+    base = rows("police")[0]
+    long = "L" * 70
+    body = []
+    for i in range(600):
+        row = list(base)
+        row[11] = f"YW{i:05d}"
+        body.append(row)
+    body[350][11] = "YW00003"  # first on file row 5 (header is row 1)
+    body[351][11] = "YW00003"
+    body[420][11] = "YW00419"  # the row just before, same batch
+    body[500][11], body[590][11] = long + "A", long + "B"
+    result = _import("police", write_csv(data_dir / "r.csv", "police", body), columnar=columnar,
+                     accept_valid=True)  # fmt: skip
+    found = sorted((e.row, e.reason) for e in result.errors)
+    assert found == [
+        (352, "业务流水号与第 5 行重复"),
+        (353, "业务流水号与第 5 行重复"),
+        (422, "业务流水号与第 421 行重复"),
+        (592, "业务流水号与第 502 行重复"),
+    ]
+    assert (result.status, result.created) == ("applied", 596)
+    assert FeedRow.objects.filter(source_record_id="YW00003").count() == 1
 
 
 def test_twins_without_record_number_both_kept(cast: Any, data_dir: Path) -> None:

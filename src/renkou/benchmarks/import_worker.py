@@ -14,8 +14,10 @@ set to the scratch database. WHAT is
   of DuckDB's or calamine's rows.
 
 The database is emptied of earlier runs' imports first (not timed). The result: wall
-seconds of the measured step, the process's resident memory before it and its peak
-(VmHWM, which includes Django and the libraries: ``peak - before`` is the step's own).
+seconds of the measured step and its CPU seconds in this process (user + system: on a
+shared machine the steadier figure; the database server's own work is not in it), the
+process's resident memory before it and its peak (VmHWM, which includes Django and the
+libraries: ``peak - before`` is the step's own).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,12 @@ def _status_kib(field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
+
+
+def _cpu_s() -> float:
+    """This process's CPU seconds (user + system; a database server's are its own)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _empty_imports() -> None:
@@ -182,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     import renkou.registry.importer  # noqa: F401
 
     before = _status_kib("VmRSS")
+    cpu = _cpu_s()
     started = time.perf_counter()
     if args.what == "renkou":
         out = _renkou(args.kind, args.file)
@@ -193,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     out.update(
         what=args.what,
         wall_s=round(wall, 3),
+        cpu_s=round(_cpu_s() - cpu, 3),
         rss_before_mib=round(before / 1024, 1),
         peak_rss_mib=round(_status_kib("VmHWM") / 1024, 1),
     )

@@ -139,6 +139,7 @@ def _summary(kind: str, fmt: str, runs: dict[str, list[dict[str, Any]]]) -> dict
         "repeat": len(ours),
         "wall_s": wall,
         "walls_s": {name: [r["wall_s"] for r in runs[name]] for name in CONTENDERS},
+        "cpu_s": {name: _median(runs[name], "cpu_s") for name in CONTENDERS},
         "rows_per_s": {name: round(rows / w) if w else None for name, w in wall.items()},
         "peak_rss_mib": {name: _median(runs[name], "peak_rss_mib") for name in CONTENDERS},
         "rss_before_mib": {name: _median(runs[name], "rss_before_mib") for name in CONTENDERS},
@@ -183,7 +184,8 @@ def run_import_bench(
         "repeat": repeat,
         "database": vendor,
         "results": results,
-        "note": "wall_s: medians; renkou = parse + validate + stage (feed) or apply (register) "
+        "note": "wall_s, cpu_s (the worker's user + system): medians; renkou = parse + "
+        "validate + stage (feed) or apply (register) "
         "in one transaction; raw_read = DuckDB read_csv / calamine cells; raw_stage = raw "
         "read + plain COPY (PostgreSQL) or executemany (SQLite) of the raw text cells; "
         "peak_rss_mib includes Django and the libraries (rss_before_mib)",

@@ -14,7 +14,8 @@ header cells are combined, total rows (合计/总计/小计) are skipped and rep
 Excel serial dates (1900 and 1904 systems), formula cells without a cached value
 (error), trailing spaces and full-width digits are handled. Problems come back as
 :class:`RowError` (sheet, row, column, masked raw value, Chinese reason): nothing is
-dropped, nothing guessed. CSV is streamed; XLSX/XLS go through python-calamine.
+dropped, nothing guessed. CSV is streamed; XLSX/XLS go through python-calamine, which
+loads a whole sheet (no streaming XLSX reader: docs/decisions/0013).
 
 Rows are read column by column in batches (``columns.read_columns``; a plain CSV through
 Arrow's reader), equal row for row and error for error to the row-wise reader

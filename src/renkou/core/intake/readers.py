@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import defusedxml.ElementTree as SafeET
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -104,8 +104,10 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[Cell]]]:
 
 
 ARROW_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
-# Arrow batches of about 4 MB: some 20 000 rows of a department file.
-ARROW_BLOCK = 4 * 1024 * 1024
+# Arrow's streaming reader reads blocks ahead of the one it hands over (measured: about
+# 30 blocks, some 140 MB of 4 MB blocks): small blocks keep that read-ahead small, and
+# they are joined into chunks of about ROWS_PER_CHUNK rows for the column-wise steps.
+ARROW_BLOCK = 512 * 1024
 ROWS_PER_CHUNK = 20_000
 # Any quote, NUL or blank line (two line ends in a row that are not one CRLF) means the
 # csv module's reading of the file is not simply "split lines, split commas".
@@ -151,6 +153,16 @@ class _HandOverError(Exception):
     """Arrow's batch would differ from the csv module's records: let the module read."""
 
 
+def _joined(batches: list[Any], delivered: int) -> Chunk:
+    """Arrow record batches (same width: a record of another width is an error) as one
+    chunk of string columns."""
+    if len(batches) == 1:
+        return Chunk(delivered + 1, arrays=batches[0].columns)
+    width = batches[0].num_columns
+    arrays = [pa.concat_arrays([b.column(i) for b in batches]) for i in range(width)]
+    return Chunk(delivered + 1, arrays=arrays)
+
+
 def _arrow_chunks(path: Path, encoding: str, skip: int) -> Iterator[Chunk]:
     """Records after the first ``skip`` of a plain CSV, as Arrow chunks; from the first
     record Arrow cannot deliver exactly, the csv module's records (same numbering)."""
@@ -158,16 +170,23 @@ def _arrow_chunks(path: Path, encoding: str, skip: int) -> Iterator[Chunk]:
     limit = csv.field_size_limit()
     try:
         reader = _arrow_reader(path, encoding, skip)
+        held: list[Any] = []  # checked batches not yet handed over
+        waiting = 0  # their records
         for batch in reader:
-            arrays = batch.columns
-            for array in arrays:
+            for array in batch.columns:
                 if array.type != pa.string():
                     raise _HandOverError
                 if len(array) and pc.max(pc.utf8_length(array)).as_py() > limit:
                     raise _HandOverError
             if batch.num_rows:
-                yield Chunk(delivered + 1, arrays=arrays)
-            delivered += batch.num_rows
+                held.append(batch)
+                waiting += batch.num_rows
+            if waiting >= ROWS_PER_CHUNK:
+                yield _joined(held, delivered)
+                delivered, held, waiting = delivered + waiting, [], 0
+        if held:
+            yield _joined(held, delivered)
+            delivered += waiting
     except (pa.ArrowInvalid, _HandOverError, UnicodeDecodeError, ValueError):
         rows: list[list[Cell]] = []
         first = delivered + 1
@@ -212,13 +231,34 @@ def _xlsx_facts(path: Path) -> tuple[bool, dict[str, set[tuple[int, int]]]]:
         for name, part in _sheet_parts(archive).items():
             if part not in archive.namelist():
                 continue
-            data = archive.read(part)
-            if b"<f" not in data:
-                continue
-            formulas[name] = {
-                (int(m.group(2)), _col_index(m.group(1))) for m in _FORMULA_NO_VALUE.finditer(data)
-            }
+            with archive.open(part) as fh:
+                found = _formulas_without_value(fh)
+            if found:
+                formulas[name] = found
     return date1904, formulas
+
+
+def _formulas_without_value(fh: IO[bytes]) -> set[tuple[int, int]]:
+    """(row, column) of each formula cell without a cached value in a worksheet part,
+    read a block at a time (a sheet of 10^6 rows is some 500 MB of XML). A match of
+    ``_FORMULA_NO_VALUE`` holds one ``</c>``, its last bytes: cut after a ``</c>``, the
+    text before the cut has exactly the matches the whole part has there."""
+    found: set[tuple[int, int]] = set()
+    rest = b""
+    while True:
+        block = fh.read(_CHUNK)
+        text = rest + block
+        cut = len(text) if not block else text.rfind(b"</c>") + len(b"</c>")
+        if block and cut < len(b"</c>"):  # no cell end yet: read on
+            rest = text
+            continue
+        head, rest = text[:cut], text[cut:]
+        if b"<f" in head:
+            found.update(
+                (int(m.group(2)), _col_index(m.group(1))) for m in _FORMULA_NO_VALUE.finditer(head)
+            )
+        if not block:
+            return found
 
 
 def _calamine_rows(sheet: python_calamine.CalamineSheet) -> Iterator[tuple[int, list[Cell]]]:

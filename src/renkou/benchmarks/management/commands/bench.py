@@ -238,7 +238,8 @@ class Command(BaseCommand):
             )
             for name in ("renkou", "raw_read", "raw_stage"):
                 self.stdout.write(
-                    f"    {name:9s} {wall[name]:8.3f} s  {rate[name]:>9} rows/s  "
+                    f"    {name:9s} {wall[name]:8.3f} s (CPU {item['cpu_s'][name]:.3f} s)  "
+                    f"{rate[name]:>9} rows/s  "
                     f"peak RSS {peak[name]} MiB (before {item['rss_before_mib'][name]})"
                 )
             ratios = item["ratios"]
