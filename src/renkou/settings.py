@@ -243,8 +243,12 @@ if RENKOU_LINK_REVIEW > RENKOU_LINK_AUTO:
 RENKOU_LINKAGE_BACKEND = env_choice("RENKOU_LINKAGE_BACKEND", "duckdb", ("duckdb", "spark"))
 RENKOU_SPARK_MASTER = env_str("RENKOU_SPARK_MASTER", "local[2]")
 RENKOU_SPARK_DRIVER_MEMORY = env_str("RENKOU_SPARK_DRIVER_MEMORY", "2g")
+# Per executor on a cluster (local mode runs its executors inside the driver); a worker
+# offering less than this gets no executor and the run waits (docs/decisions/0012).
+RENKOU_SPARK_EXECUTOR_MEMORY = env_str("RENKOU_SPARK_EXECUTOR_MEMORY", "1g")
 # Where the Spark backend exchanges its Parquet files (inputs, Splink's intermediate tables,
-# the scored pairs): a private 0700 directory per run, removed afterwards. The files hold
+# the scored pairs): a private 0700 directory per run, removed afterwards; the driver's
+# scratch directory (spark.local.dir: shuffle and spill files) is made here too. The files hold
 # identity data in the clear: on a cluster this must be the cluster's secured storage,
 # mounted at the same path on the driver and every executor (SECURITY.md).
 RENKOU_SPARK_SPOOL = Path(env_str("RENKOU_SPARK_SPOOL", str(DATA_DIR / "spark-spool")))

@@ -58,6 +58,24 @@ def test_a_killed_spark_runs_spool_files_are_deleted(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_a_killed_spark_sessions_scratch_files_are_deleted(tmp_path: Path) -> None:
+    """Spark's scratch directory (shuffle and spill files: identity data in the clear) is
+    made under RENKOU_SPARK_SPOOL; a session killed outright leaves it to the TTL purge."""
+    spool = tmp_path / "spool"
+    old = spool / "renkou-spark-dead" / "blockmgr-1" / "0c" / "shuffle_0_0_0.data"
+    fresh = spool / "renkou-spark-running" / "blockmgr-2" / "0c" / "shuffle_0_0_0.data"
+    for path in (old, fresh):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"370404199001010011")
+    long_ago = time.time() - 100 * 3600
+    os.utime(old, (long_ago, long_ago))
+    with override_settings(DATA_DIR=tmp_path / "data", RENKOU_SPARK_SPOOL=spool):
+        assert files_purge(older_than_hours=72) == 1
+    assert not (spool / "renkou-spark-dead").exists()
+    assert fresh.exists()
+
+
+@pytest.mark.django_db
 def test_command_refuses_a_zero_ttl(tmp_path: Path) -> None:
     with override_settings(DATA_DIR=tmp_path), pytest.raises(CommandError):
         call_command("purge_files", "--older-than-hours", "0")

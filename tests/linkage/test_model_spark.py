@@ -31,7 +31,7 @@ from renkou.linkage.model import (
     register_frame,
     train,
 )
-from renkou.linkage.spark import java_available, spark_session
+from renkou.linkage.spark import java_available, spark_session, spark_stop
 from renkou.linkage.subjects import subjects_of
 from renkou.linkage.tables import Register
 from tests.linkage.linkage_helpers import ADDRESS, feed, model_with, person, register
@@ -43,10 +43,12 @@ COLS = ["kind", "row", "side", "person", "method", "review", "evidence"]
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    session = spark_session("local[2]", "1g", partitions=2)
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    session = spark_session(
+        "local[2]", "1g", partitions=2, scratch_root=tmp_path_factory.mktemp("scratch")
+    )
     yield session
-    session.stop()
+    spark_stop(session)
 
 
 def _same(duck: list[Any], sprk: list[Any]) -> None:

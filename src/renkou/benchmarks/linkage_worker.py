@@ -22,17 +22,20 @@ Contenders:
   flow has no stored model); ``predict_s`` is the scoring alone.
 
 ``--backend spark`` runs renkou's monthly model run (``renkou``; training stays on DuckDB:
-the stored parameters load on either backend) on a local Spark session (``local[2]``)
-instead of in-process DuckDB. The session is started once per process before the runs
-(``spark_start_s``, not part of the wall); the Spark driver is a JVM beside this Python
-process, so its own peak resident set is reported as ``jvm_peak_rss_mib`` (VmHWM of the
-JVM, read before the session stops).
+the stored parameters load on either backend) on a Spark session instead of in-process
+DuckDB: local mode (``local[2]``) unless RENKOU_SPARK_MASTER names a cluster (a
+standalone master ``spark://host:port``; RENKOU_SPARK_EXECUTOR_MEMORY as in renkou).
+The session is started once per process before the runs (``spark_start_s``, not part of
+the wall); the Spark driver is a JVM beside this Python process, so its own peak resident
+set is reported as ``jvm_peak_rss_mib`` (VmHWM of the driver JVM, read before the session
+stops; a cluster's executors are JVMs of their own, not counted).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -218,10 +221,14 @@ def _start(backend: str, extra: dict[str, Any]) -> Backend:
         return Backend("duckdb")
     from renkou.linkage.spark import spark_session
 
+    # The master (and a cluster's executor memory) as renkou reads them; not Django here.
+    master = os.environ.get("RENKOU_SPARK_MASTER") or "local[2]"
+    executor_memory = os.environ.get("RENKOU_SPARK_EXECUTOR_MEMORY") or "1g"
     t0 = time.perf_counter()
-    spark = spark_session("local[2]", "2g")
+    spark = spark_session(master, "2g", executor_memory=executor_memory)
     spark.range(1).count()  # the JVM and the executors are up
     extra["spark_start_s"] = round(time.perf_counter() - t0, 3)
+    extra["spark_master"] = master
     return Backend("spark", spark)
 
 
@@ -229,9 +236,11 @@ def _stop(backend: Backend, extra: dict[str, Any]) -> None:
     """Stop the Spark session, first noting the JVM's peak resident set."""
     if backend.spark is None:
         return
+    from renkou.linkage.spark import spark_stop
+
     pid = backend.spark._jvm.java.lang.ProcessHandle.current().pid()
     extra["jvm_peak_rss_mib"] = round(_status_kib("VmHWM", pid) / 1024, 1)
-    backend.spark.stop()
+    spark_stop(backend.spark)
 
 
 def run(

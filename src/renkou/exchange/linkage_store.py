@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -29,9 +31,9 @@ from renkou.exchange.reconcile_inputs import feed_input, register_input
 from renkou.exchange.services import IntakeError, parse_month
 from renkou.linkage.cascade import link_subjects
 from renkou.linkage.model import Backend, ModelError, StoredModel, Thresholds, train
-from renkou.linkage.spark import SparkUnavailableError, spark_session
+from renkou.linkage.spark import SparkUnavailableError, spark_running, spark_session, spark_stop
 
-__all__ = ["active_model", "make_backend", "thresholds", "train_model"]
+__all__ = ["active_model", "linkage_backend", "thresholds", "train_model"]
 
 
 def thresholds() -> Thresholds:
@@ -39,19 +41,34 @@ def thresholds() -> Thresholds:
     return Thresholds(auto=settings.RENKOU_LINK_AUTO, review=settings.RENKOU_LINK_REVIEW)
 
 
-def make_backend(name: str | None = None) -> Backend:
-    """The backend named (or the settings' RENKOU_LINKAGE_BACKEND); Spark is started here
-    and exchanges its files under RENKOU_SPARK_SPOOL."""
+@contextmanager
+def linkage_backend(name: str | None = None) -> Iterator[Backend]:
+    """The backend named (or the settings' RENKOU_LINKAGE_BACKEND) for one run. Spark is
+    started here (RENKOU_SPARK_MASTER) with its scratch directory under RENKOU_SPARK_SPOOL,
+    where it also exchanges its files, and stopped when the run ends, failed or not: the
+    scratch directory (shuffle files: identity data) goes with it. A session this process
+    already runs is used and left running."""
     name = name or settings.RENKOU_LINKAGE_BACKEND
-    if name == "spark":
-        try:
-            spark = spark_session(settings.RENKOU_SPARK_MASTER, settings.RENKOU_SPARK_DRIVER_MEMORY)
-        except SparkUnavailableError as exc:
-            raise IntakeError(str(exc)) from exc
-        return Backend("spark", spark, spool=settings.RENKOU_SPARK_SPOOL)
-    if name != "duckdb":
+    if name == "duckdb":
+        yield Backend("duckdb")
+        return
+    if name != "spark":
         raise IntakeError(f"未知的比对引擎：{name}（可选 duckdb、spark）")
-    return Backend("duckdb")
+    started = not spark_running()
+    try:
+        spark = spark_session(
+            settings.RENKOU_SPARK_MASTER,
+            settings.RENKOU_SPARK_DRIVER_MEMORY,
+            executor_memory=settings.RENKOU_SPARK_EXECUTOR_MEMORY,
+            scratch_root=settings.RENKOU_SPARK_SPOOL,
+        )
+    except SparkUnavailableError as exc:
+        raise IntakeError(str(exc)) from exc
+    try:
+        yield Backend("spark", spark, spool=settings.RENKOU_SPARK_SPOOL)
+    finally:
+        if started:
+            spark_stop(spark)
 
 
 def active_model() -> tuple[LinkageModel, StoredModel] | None:
@@ -97,11 +114,11 @@ def train_model(
         subjects.extend((s, i) for i in range(len(s)) if not s.newborn[i])
     if not subjects or len(reg.register) == 0:
         raise IntakeError(f"{first:%Y-%m} 没有可用于训练的部门数据或底册为空。")
-    engine = make_backend(backend)
-    try:
-        model = train(reg.register, subjects, backend=engine)
-    except ModelError as exc:
-        raise IntakeError(str(exc)) from exc
+    with linkage_backend(backend) as engine:
+        try:
+            model = train(reg.register, subjects, backend=engine)
+        except ModelError as exc:
+            raise IntakeError(str(exc)) from exc
     summary = {**model.summary, "seconds": round(time.perf_counter() - clock, 3)}
     stored = StoredModel(splink=model.splink, summary=summary, levels=model.levels)
     text = stored.to_json()

@@ -31,7 +31,7 @@ from renkou.core.roles import Cap, has_cap
 from renkou.core.scoping import unit_in_scope
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.link_review import decisions_apply
-from renkou.exchange.linkage_store import active_model, make_backend, thresholds
+from renkou.exchange.linkage_store import active_model, linkage_backend, thresholds
 from renkou.exchange.models import FeedLink, FeedRow, ReconcileRun
 from renkou.exchange.reconcile_classes import Facts, Subject, classify, load_facts
 from renkou.exchange.reconcile_inputs import feed_input, register_input
@@ -222,12 +222,12 @@ def reconcile_month(
         stored = active_model()
     except ModelError as exc:
         raise IntakeError(str(exc)) from exc
-    engine = make_backend(backend)
     reg = register_input()
-    subjects = _subjects(
-        first, reg.pk_by_key, reg.register, unit,
-        model=stored[1] if stored else None, backend=engine,
-    )  # fmt: skip
+    with linkage_backend(backend) as engine:  # Spark stops (its scratch goes) right after
+        subjects = _subjects(
+            first, reg.pk_by_key, reg.register, unit,
+            model=stored[1] if stored else None, backend=engine,
+        )  # fmt: skip
     # After every linking stage: reviewers' earlier decisions win (link_review.py).
     decisions_apply(subjects)
     rows = len({s.row.pk for s in subjects})

@@ -82,8 +82,8 @@ class Command(BaseCommand):
             "--backend",
             choices=("duckdb", "spark"),
             default="duckdb",
-            help="where renkou's monthly model run scores (spark: local[2], needs Java); "
-            "training stays on DuckDB",
+            help="where renkou's monthly model run scores (spark: local[2], or the cluster "
+            "RENKOU_SPARK_MASTER names; needs Java); training stays on DuckDB",
         )
         linkage.add_argument("--json", action="store_true", help="print the result as JSON")
         imports = sub.add_parser("import", help="feed and register import speed (scratch DB)")
@@ -254,4 +254,7 @@ def _jvm(run: dict[str, Any]) -> str:
     """The Spark session's start time and the driver JVM's peak, where Spark ran."""
     if "jvm_peak_rss_mib" not in run:
         return ""
-    return f"  (Spark start {run['spark_start_s']} s, JVM peak RSS {run['jvm_peak_rss_mib']} MiB)"
+    return (
+        f"  (Spark {run.get('spark_master', 'local[2]')}: start {run['spark_start_s']} s, "
+        f"driver JVM peak RSS {run['jvm_peak_rss_mib']} MiB)"
+    )
