@@ -9,7 +9,8 @@ identical for all) is its own and not inflated by what an earlier contender left
 
 Contenders:
 - ``exact_id``: normalised number equality only.
-- ``cascade``: renkou's deterministic cascade alone.
+- ``cascade``: renkou's deterministic cascade alone (its passes once over all the feeds,
+  as ``renkou reconcile`` runs them).
 - ``renkou``: the cascade, then the stored model (``--model``) for the rest — the
   monthly reconciliation as ``renkou reconcile`` runs it.
 - ``renkou_train``: trains renkou's model on this month and writes it to ``--model``.
@@ -43,7 +44,13 @@ from typing import Any, Final
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from renkou.linkage.cascade import RESULT_SCHEMA, LinkResult, link, link_exact_only, link_subjects
+from renkou.linkage.cascade import (
+    RESULT_SCHEMA,
+    LinkResult,
+    link_all,
+    link_exact_only,
+    link_subjects,
+)
 from renkou.linkage.evaluate import evaluate
 from renkou.linkage.matcher import match
 from renkou.linkage.model import (
@@ -198,7 +205,7 @@ def _runner(
     if contender == "exact_id":
         return lambda reg, feeds: [link_exact_only(reg, f) for f in feeds]
     if contender == "cascade":
-        return lambda reg, feeds: [link(reg, f) for f in feeds]
+        return link_all
     if contender == "renkou":
         if model_path is None:
             raise SystemExit("renkou needs --model")
