@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from renkou.benchmarks.linkage import KINDS, _worker
 from renkou.benchmarks.management.commands.bench import _fail_if_any
-from renkou.linkage.cascade import link, link_exact_only
+from renkou.linkage.cascade import link, link_all, link_exact_only
 from renkou.linkage.evaluate import evaluate
 from renkou.linkage.spark import java_available
 from renkou.linkage.tables import Feed, Register
@@ -37,6 +37,19 @@ def test_cascade_on_a_synthetic_county(county: Path) -> None:
     assert ours.total.fp == 0
 
 
+def test_one_cascade_over_all_feeds_links_as_feed_by_feed(county: Path) -> None:
+    # The passes run once over the month's feeds together (reconcile, bench): every
+    # link, method, role and evidence level is the one the feed alone gets.
+    register = Register.from_csv(county / "register.csv")
+    feeds = [Feed.from_csv(county / "feeds" / "2026-01" / f"{k}.csv", k) for k in KINDS]
+    together = link_all(register, feeds)
+    alone = [link(register, f) for f in feeds]
+    assert [r.table.num_rows for r in together] == [r.table.num_rows for r in alone]
+    assert sum(len(r.linked()) for r in together) > 0
+    for mine, theirs in zip(together, alone, strict=True):
+        assert mine.table.equals(theirs.table)
+
+
 def test_bench_linkage_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("bench", "linkage", "--people", "2000", "--repeat", "1", "--json")
     result = json.loads(capsys.readouterr().out)
@@ -46,6 +59,8 @@ def test_bench_linkage_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
         assert run["rows"] == result["feed_rows"] > 0
         assert 0.0 < run["f1"] <= 1.0
         assert run["peak_rss_mib"] >= run["load_peak_rss_mib"] > 0
+        assert run["cpu_s"] > 0
+        assert len(run["cpus_s"]) == 1
     assert runs["renkou"]["f1"] >= runs["renkou_cascade"]["f1"] > runs["exact_id_join"]["f1"]
     assert runs["renkou"]["valid_id_false_links"] == 0
     assert result["renkou_train"]["wall_s"] > 0

@@ -4,7 +4,8 @@ on one synthetic county (BENCHMARKS.md §1).
 Every contender runs on the same generated files, each in its own fresh process
 (renkou.benchmarks.linkage_worker): the process loads the register and the month's feeds
 (identical work for all, reported as ``load_s``), runs the contender ``repeat`` times and
-scores the result against the truth files. Wall time is the median of the runs, without
+scores the result against the truth files. Wall time (and ``cpu_s``, the CPU time of a run
+over all its threads) is the median of the runs, without
 the load. Memory is the worker's peak resident set (VmHWM from /proc, cross-checked with
 the ru_maxrss that wait4 reports to this parent): a fresh process per contender means no
 contender pays for, or profits from, memory another left behind; ``load_peak_rss_mib`` is

@@ -3,13 +3,16 @@
 ``python -m renkou.benchmarks.linkage_worker CONTENDER COUNTY OUT.json [--model M.json]
 [--repeat N] [--backend duckdb|spark]`` loads the county's register and first month of
 feeds, runs the contender ``repeat`` times (wall: the median), scores the last result
-against the truth files and writes a JSON result. Each contender runs in a fresh process so
-that its peak resident memory (VmHWM, which includes the loaded register and feeds,
-identical for all) is its own and not inflated by what an earlier contender left behind.
+against the truth files and writes a JSON result (``cpu_s``: the median CPU time of a
+run, user + system over all the process's threads; a Spark JVM's is not in it). Each
+contender runs in a fresh process so that its peak resident memory (VmHWM, which
+includes the loaded register and feeds, identical for all) is its own and not inflated
+by what an earlier contender left behind.
 
 Contenders:
 - ``exact_id``: normalised number equality only.
-- ``cascade``: renkou's deterministic cascade alone.
+- ``cascade``: renkou's deterministic cascade alone (its passes once over all the feeds,
+  as ``renkou reconcile`` runs them).
 - ``renkou``: the cascade, then the stored model (``--model``) for the rest — the
   monthly reconciliation as ``renkou reconcile`` runs it.
 - ``renkou_train``: trains renkou's model on this month and writes it to ``--model``.
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -46,7 +50,13 @@ from typing import Any, Final
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from renkou.linkage.cascade import RESULT_SCHEMA, LinkResult, link, link_exact_only, link_subjects
+from renkou.linkage.cascade import (
+    RESULT_SCHEMA,
+    LinkResult,
+    link_all,
+    link_exact_only,
+    link_subjects,
+)
 from renkou.linkage.evaluate import evaluate
 from renkou.linkage.matcher import match
 from renkou.linkage.model import (
@@ -76,6 +86,12 @@ def _status_kib(field: str, pid: int | str = "self") -> int:
     except OSError:
         return 0
     return 0
+
+
+def _cpu_s() -> float:
+    """This process's CPU time so far (user + system, all threads: DuckDB's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _load(county: Path) -> tuple[Register, list[Feed], dict[str, Path]]:
@@ -201,7 +217,7 @@ def _runner(
     if contender == "exact_id":
         return lambda reg, feeds: [link_exact_only(reg, f) for f in feeds]
     if contender == "cascade":
-        return lambda reg, feeds: [link(reg, f) for f in feeds]
+        return link_all
     if contender == "renkou":
         if model_path is None:
             raise SystemExit("renkou needs --model")
@@ -282,12 +298,14 @@ def _run(
     timings: dict[str, float] = {}
     fn = _runner(contender, model, timings, engine)
     walls: list[float] = []
+    cpus: list[float] = []
     phases: dict[str, list[float]] = {}
     results: list[LinkResult] = []
     for _ in range(repeat):
-        t1 = time.perf_counter()
+        c1, t1 = _cpu_s(), time.perf_counter()
         results = fn(register, feeds)
         walls.append(time.perf_counter() - t1)
+        cpus.append(_cpu_s() - c1)
         for k, v in timings.items():
             phases.setdefault(k, []).append(v)
     timings = {k: round(statistics.median(v), 3) for k, v in phases.items()}
@@ -296,7 +314,8 @@ def _run(
     pending = sum(1 for r in results for v in r.table["review"].to_pylist() if v == "pending")
     return {
         "name": contender, "wall_s": round(statistics.median(walls), 3),
-        "walls_s": [round(w, 3) for w in walls], "load_s": round(load_s, 3),
+        "walls_s": [round(w, 3) for w in walls], "cpu_s": round(statistics.median(cpus), 3),
+        "cpus_s": [round(c, 3) for c in cpus], "load_s": round(load_s, 3),
         "peak_rss_mib": round(peak / 1024, 1), "load_peak_rss_mib": round(load_peak / 1024, 1),
         "pending_review": pending, "register_rows": len(register), **timings, **scores,
     }  # fmt: skip

@@ -31,8 +31,8 @@ The joins run in DuckDB over Arrow tables, one cursor per query.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, Final
 
@@ -49,8 +49,11 @@ __all__ = [
     "EVIDENCE",
     "METHODS",
     "RESULT_SCHEMA",
+    "Cascade",
     "LinkResult",
+    "cascade",
     "link",
+    "link_all",
     "link_exact_only",
     "link_subjects",
 ]
@@ -127,37 +130,41 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, **tables: pa.Table) -> list
         cur.close()
 
 
-def _reg_rows(register: Register, rids: Iterable[int]) -> dict[int, dict[str, Any]]:
+def _reg_rows(
+    register: Register, rids: Iterable[int], columns: tuple[str, ...]
+) -> dict[int, dict[str, Any]]:
+    """Register rows ``rids`` (only ``columns``: a million-row register's every column as
+    Python objects would cost more than the joins), keyed by rid."""
     wanted = sorted(set(rids))
     if not wanted:
         return {}
-    rows = register.table.take(pa.array(wanted, pa.int64())).to_pylist()
-    return {int(r["rid"]): r for r in rows}
+    picked = register.table.select(columns).take(pa.array(wanted, pa.int64()))
+    lists = [picked[c].to_pylist() for c in columns]
+    return {rid: dict(zip(columns, values, strict=True))
+            for rid, *values in zip(wanted, *lists, strict=True)}  # fmt: skip
 
 
 def _unique_number(
     con: duckdb.DuckDBPyConnection, reg: Register, idx: list[int], numbers: list[str]
-) -> tuple[list[tuple[Any, ...]], dict[int, dict[str, Any]]]:
-    """(subject, register row) where the subject's number (``numbers``, aligned with
-    ``idx``) equals exactly one register number; and those register rows."""
+) -> list[tuple[Any, ...]]:
+    """(subject, register row, its birth date, its sex) where the subject's number
+    (``numbers``, aligned with ``idx``) equals exactly one register number."""
     probe = pa.table({"sid": pa.array(idx, pa.int64()), "id": numbers})
-    hits = _query(
+    return _query(
         con,
-        "SELECT p.sid, min(r.rid) FROM probe p JOIN reg r ON p.id = r.id "
-        "GROUP BY p.sid HAVING count(*) = 1",
+        "SELECT p.sid, min(r.rid), min(r.dob), min(r.sex) FROM probe p "
+        "JOIN reg r ON p.id = r.id GROUP BY p.sid HAVING count(*) = 1",
         probe=probe,
-        reg=reg.table.select(["rid", "id"]),
+        reg=reg.table.select(["rid", "id", "dob", "sex"]),
     )
-    return hits, _reg_rows(reg, (rid for _, rid in hits))
 
 
 def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
     """Pass 1: the valid number equals exactly one register number."""
     idx = [i for i in range(len(s)) if s.id_status[i] == "valid" and not s.newborn[i]]
-    hits, rows = _unique_number(con, reg, idx, [s.id18[i] for i in idx])
-    for sid, rid in hits:
+    for sid, rid, dob, _sex in _unique_number(con, reg, idx, [s.id18[i] for i in idx]):
         mother = s.side[sid] == "mother"
-        if mother and not _age_ok(rows[rid]["dob"], s.event_dob[sid]):
+        if mother and not _age_ok(dob, s.event_dob[sid]):
             continue
         st.found[sid] = (rid, "mother_id" if mother else "exact_id")
 
@@ -165,10 +172,8 @@ def _exact(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _Stat
 def _newborn_mother(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _State) -> None:
     """Pass 1, newborns: the mother's valid number equals exactly one register woman's."""
     idx = st.open(s, (i for i in range(len(s)) if s.newborn[i] and s.mother_status[i] == "valid"))
-    hits, rows = _unique_number(con, reg, idx, [s.mother_id18[i] for i in idx])
-    for sid, rid in hits:
-        r = rows[rid]
-        if r["sex"] != "男" and _age_ok(r["dob"], s.event_dob[sid]):
+    for sid, rid, dob, sex in _unique_number(con, reg, idx, [s.mother_id18[i] for i in idx]):
+        if sex != "男" and _age_ok(dob, s.event_dob[sid]):
             st.found[sid] = (rid, "mother_id")
 
 
@@ -198,7 +203,7 @@ def _repaired(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _S
         probe=probe,
         reg=reg.table.select(["rid", "id"]),
     )
-    rows = _reg_rows(reg, (rid for _, rid in hits))
+    rows = _reg_rows(reg, (rid for _, rid in hits), ("simple", "key", "sex", "dob"))
     confirmed: dict[int, list[int]] = {}
     for sid, rid in hits:
         if _confirms(s, sid, rows[rid]):
@@ -233,7 +238,7 @@ def _father_household(
         probe=probe,
         reg=reg.table.select(["rid", "id", "household", "sex", "relation"]),
     )
-    rows = _reg_rows(reg, (rid for _, rid, _ in hits))
+    rows = _reg_rows(reg, (rid for _, rid, _ in hits), ("relation", "simple", "key", "dob"))
     options: dict[int, list[int]] = {}
     for sid, rid, his in hits:
         r = rows[rid]
@@ -261,7 +266,7 @@ def _mother_household(
         probe=probe,
         reg=reg.table.select(["rid", "household", "sex"]),
     )
-    rows = _reg_rows(reg, (rid for _, rid in hits))
+    rows = _reg_rows(reg, (rid for _, rid in hits), ("relation", "dob"))
     options: dict[int, list[int]] = {}
     for sid, rid in hits:
         r = rows[rid]
@@ -303,16 +308,22 @@ def _name_dob(con: duckdb.DuckDBPyConnection, s: Subjects, reg: Register, st: _S
             "dob": pa.array([s.dob[i] for i in idx], pa.date32()),
         }
     )
+    # Only the register rows with a probed (key, date) are grouped: the same uniqueness
+    # as over the whole register, without hashing a million rows.
     hits = _query(
         con,
-        "WITH u AS (SELECT key, dob, min(rid) AS rid FROM reg GROUP BY key, dob "
-        "HAVING count(*) = 1) SELECT p.sid, u.rid FROM probe p JOIN u USING (key, dob)",
+        "WITH k AS (SELECT DISTINCT key, dob FROM probe), "
+        "u AS (SELECT r.key, r.dob, min(r.rid) AS rid, min(r.sex) AS sex, "
+        "min(r.household) AS household, min(r.place) AS place "
+        "FROM reg r JOIN k ON r.key = k.key AND r.dob = k.dob GROUP BY r.key, r.dob "
+        "HAVING count(*) = 1) "
+        "SELECT p.sid, u.rid, u.sex, u.household, u.place FROM probe p "
+        "JOIN u ON p.key = u.key AND p.dob = u.dob",
         probe=probe,
-        reg=reg.table.select(["rid", "key", "dob"]),
+        reg=reg.table.select(["rid", "key", "dob", "sex", "household", "place"]),
     )
-    rows = _reg_rows(reg, (rid for _, rid in hits))
-    for sid, rid in hits:
-        r = rows[rid]
+    for sid, rid, sex, household, place in hits:
+        r = {"sex": sex, "household": household, "place": place}
         if s.sex[sid] and r["sex"] and s.sex[sid] != r["sex"]:
             continue
         if _place_ok(s, sid, r, reg):
@@ -330,26 +341,50 @@ def _place_level(s: Subjects, i: int, r: dict[str, Any]) -> str:
     return "different" if r["place"] else "unknown"
 
 
-def _result(kind: str, s: Subjects, reg: Register, st: _State) -> LinkResult:
-    rows = _reg_rows(reg, (rid for rid, _ in st.found.values()))
-    cols: dict[str, list[Any]] = {name: [] for name in RESULT_SCHEMA.names}
-    for i in range(len(s)):
-        rid, method = st.found.get(i, (None, None))
-        r = rows.get(rid) if rid is not None else None
-        mother = s.newborn[i] or s.side[i] == "mother"
-        cols["kind"].append(kind)
-        cols["row"].append(s.row[i])
-        cols["side"].append(s.side[i])
-        cols["person"].append(r["case_id"] if r else None)
-        cols["method"].append(method)
-        cols["role"].append(("mother" if mother else s.side[i]) if r else None)
-        valid = s.id_status[i] == "valid" and not s.newborn[i]
-        cols["feed_id_valid"].append(valid)
-        cols["id_agrees"].append(r is not None and valid and s.id18[i] == r["id"])
-        cols["evidence"].append(_evidence(s, i, r, method))
-        cols["probability"].append(1.0 if r else 0.0)
-        cols["review"].append("")
-    return LinkResult(pa.table(cols, schema=RESULT_SCHEMA))
+# What the result needs of a linked register person.
+_RESULT_COLUMNS: Final = ("case_id", "id", "simple", "key", "sex", "dob", "household", "place",
+                          "township")  # fmt: skip
+
+
+def _results(
+    c: Cascade, reg: Register, later: Mapping[int, Mapping[str, Any]] | None = None
+) -> list[LinkResult]:
+    """One LinkResult per feed: the cascade's links, and ``later`` (subject index →
+    person, method, probability, review, evidence) for subjects a later stage linked."""
+    s, st, later = c.subjects, c.state, later or {}
+    rows = _reg_rows(reg, (rid for rid, _ in st.found.values()), _RESULT_COLUMNS)
+    out: list[LinkResult] = []
+    for f, kind in enumerate(c.kinds):
+        cols: dict[str, list[Any]] = {name: [] for name in RESULT_SCHEMA.names}
+        for i in range(c.offsets[f], c.offsets[f + 1]):
+            rid, method = st.found.get(i, (None, None))
+            r = rows.get(rid) if rid is not None else None
+            mother = s.newborn[i] or s.side[i] == "mother"
+            valid = s.id_status[i] == "valid" and not s.newborn[i]
+            cols["kind"].append(kind)
+            cols["row"].append(s.row[i])
+            cols["side"].append(s.side[i])
+            cols["feed_id_valid"].append(valid)
+            u = later.get(i) if r is None else None
+            if u is not None:
+                ev = u["evidence"]
+                cols["person"].append(u["person"])
+                cols["method"].append(u["method"])
+                cols["role"].append(s.side[i])
+                cols["id_agrees"].append(valid and ev.get("id") == "exact")
+                cols["evidence"].append({k: ev.get(k, "n/a") for k in EVIDENCE})
+                cols["probability"].append(u["probability"])
+                cols["review"].append(u["review"])
+                continue
+            cols["person"].append(r["case_id"] if r else None)
+            cols["method"].append(method)
+            cols["role"].append(("mother" if mother else s.side[i]) if r else None)
+            cols["id_agrees"].append(r is not None and valid and s.id18[i] == r["id"])
+            cols["evidence"].append(_evidence(s, i, r, method))
+            cols["probability"].append(1.0 if r else 0.0)
+            cols["review"].append("")
+        out.append(LinkResult(pa.table(cols, schema=RESULT_SCHEMA)))
+    return out
 
 
 def _evidence(s: Subjects, i: int, r: dict[str, Any] | None, method: str | None) -> Any:
@@ -369,6 +404,61 @@ def _evidence(s: Subjects, i: int, r: dict[str, Any] | None, method: str | None)
     }
 
 
+def _concat(parts: Sequence[Subjects]) -> Subjects:
+    """The subjects of several feeds as one (subject ``offset + i`` of feed ``f``)."""
+    if len(parts) == 1:
+        return parts[0]
+    return Subjects(**{
+        f.name: [v for p in parts for v in getattr(p, f.name)] for f in fields(Subjects)
+    })  # fmt: skip
+
+
+@dataclass
+class Cascade:
+    """The cascade over a month's feeds: their subjects as one sequence (feed ``f`` is
+    ``offsets[f]:offsets[f + 1]``) and the links found, by subject index."""
+
+    kinds: list[str]
+    per_feed: list[Subjects]
+    offsets: list[int]
+    subjects: Subjects
+    state: _State
+
+    def unlinked(self) -> list[int]:
+        """Subjects no pass linked, newborns excepted (they link only through the mother)."""
+        s, found = self.subjects, self.state.found
+        return [i for i in range(len(s)) if i not in found and not s.newborn[i]]
+
+    def results(
+        self, register: Register, later: Mapping[int, Mapping[str, Any]] | None = None
+    ) -> list[LinkResult]:
+        """One LinkResult per feed (see ``_results``)."""
+        return _results(self, register, later)
+
+
+_STEPS: Final = (_exact, _newborn_mother, _repaired, _father_household, _mother_household,
+                 _name_dob)  # fmt: skip
+
+
+def cascade(register: Register, feeds: Sequence[Feed], *, exact_only: bool = False) -> Cascade:
+    """Run the passes once over the subjects of all ``feeds`` together: every pass is
+    per subject, so this links exactly as feed by feed would, with one join per pass
+    against the register instead of one per pass and feed."""
+    per_feed = [subjects_of(feed) for feed in feeds]
+    offsets = [0]
+    for p in per_feed:
+        offsets.append(offsets[-1] + len(p))
+    subjects = _concat(per_feed)
+    state = _State()
+    con = duckdb.connect()
+    try:
+        for step in (_exact,) if exact_only else _STEPS:
+            step(con, subjects, register, state)
+    finally:
+        con.close()
+    return Cascade([f.kind for f in feeds], per_feed, offsets, subjects, state)
+
+
 def link(register: Register, feed: Feed) -> LinkResult:
     """Link every subject of ``feed`` to the register by the deterministic cascade."""
     return link_subjects(register, feed)[1]
@@ -376,26 +466,15 @@ def link(register: Register, feed: Feed) -> LinkResult:
 
 def link_subjects(register: Register, feed: Feed) -> tuple[Subjects, LinkResult]:
     """The feed's subjects and the cascade's result (row ``i`` of the table is subject ``i``)."""
-    subjects = subjects_of(feed)
-    state = _State()
-    con = duckdb.connect()
-    try:
-        steps = (_exact, _newborn_mother, _repaired, _father_household, _mother_household,
-                 _name_dob)  # fmt: skip
-        for step in steps:
-            step(con, subjects, register, state)
-    finally:
-        con.close()
-    return subjects, _result(feed.kind, subjects, register, state)
+    c = cascade(register, [feed])
+    return c.subjects, c.results(register)[0]
+
+
+def link_all(register: Register, feeds: Sequence[Feed]) -> list[LinkResult]:
+    """``link`` for each of ``feeds``, the passes run once over all of them."""
+    return cascade(register, feeds).results(register)
 
 
 def link_exact_only(register: Register, feed: Feed) -> LinkResult:
     """The baseline: normalised number equality only (no repair, no names, no mothers)."""
-    subjects = subjects_of(feed)
-    state = _State()
-    con = duckdb.connect()
-    try:
-        _exact(con, subjects, register, state)
-    finally:
-        con.close()
-    return _result(feed.kind, subjects, register, state)
+    return cascade(register, [feed], exact_only=True).results(register)[0]

@@ -20,7 +20,8 @@ from datetime import date
 from typing import Final, Literal, TypeVar
 
 from renkou.linkage import idnumber
-from renkou.linkage.normalize import name_key, parse_date, simplified
+from renkou.linkage.names import name_pinyin
+from renkou.linkage.normalize import parse_date, simplified
 from renkou.linkage.tables import FATHER_ID, MOTHER_ID, Feed
 
 __all__ = ["IdStatus", "Subjects", "classify_id", "subjects_of"]
@@ -88,6 +89,13 @@ def _mapped(values: list[str], fn: Callable[[str], T]) -> list[T]:
     return [table[v] for v in values]
 
 
+def _name_and_key(raw: str) -> tuple[str, str]:
+    """(simplified name, pinyin key): ``name_key`` is the pinyin of the simplified name,
+    so the simplification is done once."""
+    simple = simplified(raw)
+    return simple, name_pinyin(simple).lower()
+
+
 def _strip(values: list[str]) -> list[str]:
     return [v.strip() for v in values]
 
@@ -107,7 +115,7 @@ def _build(
     ids = _mapped(raw_id, classify_id)
     mothers = _mapped(mother, classify_id)
     fathers = _mapped(father if father is not None else [""] * len(rows), classify_id)
-    names = _mapped(name, lambda v: (simplified(v), name_key(v)))
+    names = _mapped(name, _name_and_key)
     dates = _mapped(dob + event_dob, lambda v: parse_date(v) if v else None)
     n = len(rows)
     return Subjects(

@@ -202,6 +202,7 @@ class Command(BaseCommand):
                 f"  {run['name']:16s} F1 {run['f1']:.6f}  P {run['precision']:.6f}  "
                 f"R {run['recall']:.6f}  fp {run['fp']}  fn {run['fn']}  "
                 f"pending {run['pending_review']}  wall {run['wall_s']:.3f} s  "
+                f"CPU {run['cpu_s']:.3f} s  "
                 f"peak RSS {run['peak_rss_mib']} MiB (load {run['load_peak_rss_mib']})  "
                 f"valid-ID false links {run['valid_id_false_links']}{extra}{_jvm(run)}"
             )
