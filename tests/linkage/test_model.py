@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 
 from renkou.benchmarks.linkage import KINDS
-from renkou.linkage.cascade import cascade, link, link_subjects
+from renkou.linkage.cascade import cascade, link
 from renkou.linkage.evaluate import evaluate
 from renkou.linkage.matcher import METHOD, match
-from renkou.linkage.model import LEVELS, ModelError, StoredModel, Thresholds, score, train
+from renkou.linkage.model import LEVELS, ModelError, StoredModel, Thresholds, score
 from renkou.linkage.subjects import subjects_of
 from renkou.linkage.tables import Feed, Register
-from renkou.synth import generate
-from tests.linkage.helpers import make_id
+from tests.linkage.helpers import make_id, trained_county
 from tests.linkage.linkage_helpers import ADDRESS, feed, person, register
 
 
@@ -32,14 +31,7 @@ class County:
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> County:
     out = tmp_path_factory.mktemp("county")
-    generate(people=4000, seed=11, out_dir=out, months=1, noise=3.0)
-    reg = Register.from_csv(out / "register.csv")
-    feeds = [Feed.from_csv(out / "feeds" / "2026-01" / f"{k}.csv", k) for k in KINDS]
-    subjects = []
-    for f in feeds:
-        s, _ = link_subjects(reg, f)
-        subjects.extend((s, i) for i in range(len(s)) if not s.newborn[i])
-    model = train(reg, subjects)
+    reg, feeds, model = trained_county(out, 4000)
     truths = {k: out / "truth" / "2026-01" / f"{k}.csv" for k in KINDS}
     return County(reg, feeds, truths, model)
 

@@ -18,13 +18,11 @@ from typing import Any
 
 import pytest
 
-from renkou.benchmarks.linkage import KINDS
-from renkou.linkage.cascade import link_subjects
 from renkou.linkage.matcher import match
-from renkou.linkage.model import Backend, train
+from renkou.linkage.model import Backend
 from renkou.linkage.spark import java_available, spark_running, spark_session, spark_stop
 from renkou.linkage.tables import Feed, Register
-from renkou.synth import generate
+from tests.linkage.helpers import trained_county
 from tests.linkage.spark_cluster import standalone_cluster
 
 pytestmark = pytest.mark.skipif(not java_available(), reason="Spark needs Java (no java found)")
@@ -58,14 +56,7 @@ def _run(master: str, spool: Path, reg: Register, feeds: list[Feed], model: Any)
 
 def test_a_standalone_cluster_gives_the_same_links_as_local_mode(tmp_path: Path) -> None:
     county = tmp_path / "county"
-    generate(people=1000, seed=11, out_dir=county, months=1, noise=3.0)
-    reg = Register.from_csv(county / "register.csv")
-    feeds = [Feed.from_csv(county / "feeds" / "2026-01" / f"{k}.csv", k) for k in KINDS]
-    subjects = []
-    for f in feeds:
-        s, _ = link_subjects(reg, f)
-        subjects.extend((s, i) for i in range(len(s)) if not s.newborn[i])
-    model = train(reg, subjects)
+    reg, feeds, model = trained_county(county, 1000)
     spool = tmp_path / "spool"
 
     local = _run("local[2]", spool, reg, feeds, model)
