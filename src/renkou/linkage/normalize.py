@@ -38,8 +38,27 @@ DateLevel = Literal["exact", "swapped", "day", "year", "different", "missing"]
 NameLevel = Literal["exact", "pinyin", "masked", "different", "missing"]
 
 MASK: Final = "*"
-_converter: opencc.OpenCC | None = None
-_simple: dict[str, str] = {}
+
+
+class _Simplified(dict[int, str]):
+    """Code point → its simplified form through OpenCC t2s, converted on first use (one
+    converter per process, built then): ``str.translate`` maps a whole name in C."""
+
+    converter: opencc.OpenCC | None = None
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char.isascii():
+            out = char
+        else:
+            if _Simplified.converter is None:
+                _Simplified.converter = opencc.OpenCC("t2s")
+            out = _Simplified.converter.convert(char)
+        self[code] = out
+        return out
+
+
+_SIMPLE: Final = _Simplified()
 
 _DATE_RES: Final = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
@@ -49,21 +68,10 @@ _DATE_RES: Final = (
 )
 
 
-def _t2s(char: str) -> str:
-    global _converter  # noqa: PLW0603 - one converter per process, built on first use
-    out = _simple.get(char)
-    if out is None:
-        if _converter is None:
-            _converter = opencc.OpenCC("t2s")
-        out = _converter.convert(char) if not char.isascii() else char
-        _simple[char] = out
-    return out
-
-
 def simplified(raw: str) -> str:
     """The normalised name in simplified characters (張偉 → 张伟)."""
     s = normalize_name(raw)
-    return s if s.isascii() else "".join(map(_t2s, s))
+    return s if s.isascii() else s.translate(_SIMPLE)
 
 
 def name_key(raw: str) -> str:
