@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from renkou.linkage.idnumber import (
     IdInfo,
     IdNumberError,
+    _check_fixes,
     check_digit,
     is_temporary,
     is_valid,
@@ -350,6 +353,32 @@ def test_repair_candidates_for_a_transposition() -> None:
 def test_repair_candidates_for_a_wrong_check_character() -> None:
     wrong = GB_EXAMPLE_X[:17] + "1"
     assert GB_EXAMPLE_X in repair_candidates(wrong.lower(), today=TODAY)
+
+
+def _every_fix(s: str) -> set[str]:
+    """The definition: every single substitution (digits; the check character also X)
+    and adjacent transposition of ``s`` whose first 17 are digits and whose check holds."""
+    variants = set()
+    for i, current in enumerate(s):
+        alphabet = "0123456789" if i < 17 else "0123456789X"
+        variants.update(s[:i] + c + s[i + 1 :] for c in alphabet if c != current)
+    for i in range(17):
+        if s[i] != s[i + 1]:
+            variants.add(s[:i] + s[i + 1] + s[i] + s[i + 2 :])
+    return {c for c in variants if c[:17].isdigit() and check_digit(c[:17]) == c[17]}
+
+
+@given(
+    st.text("0123456789", min_size=17, max_size=17),
+    st.sampled_from("0123456789X"),
+)
+def test_check_fixes_solve_what_trying_every_edit_finds(first17: str, last: str) -> None:
+    if check_digit(first17) == last:
+        last = "X" if last != "X" else "0"
+        if check_digit(first17) == last:
+            return
+    number = first17 + last
+    assert _check_fixes(number) == _every_fix(number)
 
 
 @pytest.mark.parametrize(

@@ -385,15 +385,36 @@ def is_valid(raw: str) -> bool:
 # Repair suggestions
 
 
-def _one_edit_variants(s: str) -> set[str]:
-    """All single substitutions and adjacent transpositions of ``s``."""
-    out: set[str] = set()
-    for i, current in enumerate(s):
-        alphabet = _DIGITS if i < 17 else _LAST_CHARS
-        out.update(s[:i] + c + s[i + 1 :] for c in alphabet if c != current)
-    for i in range(len(s) - 1):
-        if s[i] != s[i + 1]:
+# Position i's weight in the check sum, 2**(17-i) mod 11, and its inverse mod 11.
+_WEIGHTS: Final = tuple(pow(2, 17 - i, 11) for i in range(17))
+_INVERSES: Final = tuple(pow(w, -1, 11) for w in _WEIGHTS)
+
+
+def _check_fixes(s: str) -> set[str]:
+    """The single substitutions and adjacent transpositions of ``s`` (17 digits and a
+    failing check character) whose check character holds — solved, not searched.
+
+    A substitution at digit i changes the sum by w_i·(new − old) (mod 11), so exactly
+    one new value (mod 11) fixes it: a candidate when that value is a digit. A swap of
+    digits i, i+1 changes it by (w_i − w_{i+1})·(d_{i+1} − d_i). The check character
+    itself has one right value; swapping it with digit 17 is checked directly. The same
+    set as trying all ~180 variants, found with ~35 sums (tests compare the two)."""
+    digits = [ord(c) - 48 for c in s[:17]]
+    have = 2 * int(s[:17], 13) % 11
+    gap = (CHECK_CHARS.index(s[17]) - have) % 11
+    out = {s[:17] + CHECK_CHARS[have]}
+    for i, d in enumerate(digits):
+        new = (d + gap * _INVERSES[i]) % 11
+        if new < 10:
+            out.add(f"{s[:i]}{new}{s[i + 1 :]}")
+    for i in range(16):
+        a, b = digits[i], digits[i + 1]
+        if a != b and (_WEIGHTS[i] - _WEIGHTS[i + 1]) * (b - a) % 11 == gap:
             out.add(s[:i] + s[i + 1] + s[i] + s[i + 2 :])
+    if s[17] != s[16] and s[17] != "X":
+        swapped = s[:16] + s[17]
+        if _check_char(swapped) == s[16]:
+            out.add(swapped + s[16])
     return out
 
 
@@ -423,12 +444,7 @@ def repair_candidates(raw: str, *, today: date | None = None) -> list[str]:
     if upgraded or _check_char(s[:17]) == s[17]:
         return []
     when = today if today is not None else date.today()
-    # The check character first (cheap): parse() would refuse the others anyway.
-    return sorted(
-        c
-        for c in _one_edit_variants(s)
-        if c[:17].isdigit() and _check_char(c[:17]) == c[17] and _passes(c, when)
-    )
+    return sorted(c for c in _check_fixes(s) if _passes(c, when))
 
 
 # --------------------------------------------------------------------------
