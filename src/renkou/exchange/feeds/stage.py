@@ -343,13 +343,13 @@ def _problems(kind: FeedKind, checked: _Checked, fast: list[int]) -> list[str]:
 
 
 def _hashed_texts(columns: list[list[str]], late: list[bool]) -> list[str]:
-    """Each row's ``"\x1f".join(kind.hashed(values))``: a late column's cell
+    """Each row's ``"\\x1f".join(kind.hashed(values))``: a late column's cell
     (FeedKind.hash_if_filled) only where filled.
 
     Joined whole in C twice — with every column, and without the late ones — and each
     row takes the join its late cells call for; a row with some late cells filled and
-    others blank (only with two or more late columns) is joined on its own. About a
-    third of a row-by-row filter's time (0.08 against 0.28 s per 10^5 police rows)."""
+    others blank (only with two or more late columns) is joined on its own. Measured on
+    10^5 rows of 20 columns, one late: 0.13 s against 0.28 s for a filter row by row."""
     full = list(map("\x1f".join, zip(*columns, strict=True)))
     lates = [column for column, is_late in zip(columns, late, strict=True) if is_late]
     if not lates:
