@@ -134,3 +134,5 @@ def test_fast_insert_fixed_values_and_defaults(cast: Cast) -> None:
     assert stored[0].extra == {}
     with pytest.raises(ValueError, match="not fields"):
         FastInsert(FeedRow, ("row_number",), fixed={"nope": 1})
+    with pytest.raises(ValueError, match="both"):
+        FastInsert(FeedRow, ("row_number",), fixed={"row_number": 1})

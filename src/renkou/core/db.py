@@ -124,6 +124,8 @@ class FastInsert:
         unknown = given - {f.attname for f in fields}
         if unknown:
             raise ValueError(f"not fields of {model.__name__}: {sorted(unknown)}")
+        if set(supplied) & set(fixed):
+            raise ValueError(f"both supplied and fixed: {sorted(set(supplied) & set(fixed))}")
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         by_attname = {f.attname: f for f in fields}
         # Supplied columns first, then the constants: a row is one tuple concatenation.
