@@ -101,3 +101,38 @@ def test_insert_rows_round_trips_every_column_type(cast: Cast) -> None:
     assert stored[0].name == "张三·阿布"
     assert stored[0].superseded_by_id is None
     assert stored[0].withdrawn is False
+
+
+@pytest.mark.django_db
+def test_fast_insert_fixed_values_and_defaults(cast: Cast) -> None:
+    # A fixed batch, the defaults (NULL, False: in SQLite's statement) and a fixed text
+    # that stays bound (a quote in it); rows go in as the tuples they are.
+    import datetime as dt
+
+    from renkou.core.db import FastInsert
+    from renkou.core.models import ImportBatch
+    from renkou.exchange.models import FeedBatch, FeedRow
+
+    batch = FeedBatch.objects.create(
+        kind="police",
+        month=dt.date(2026, 1, 1),
+        import_batch=ImportBatch.objects.create(kind="police", sha256="1" * 64, size=1),
+    )
+    inserter = FastInsert(
+        FeedRow, ("row_number", "natural_key", "content_hash", "id_valid"),
+        fixed={"batch_id": batch.pk, "sheet": "O'Brien 表"},
+    )  # fmt: skip
+    assert inserter.insert_batches([[(1, "k1", "h", True)], [(2, "k2", "h", False)]]) == 2
+    inserter.insert([(3, "k3", "h", True)])
+    stored = list(FeedRow.objects.filter(batch=batch).order_by("row_number"))
+    assert [(r.row_number, r.natural_key, r.id_valid) for r in stored] == [
+        (1, "k1", True), (2, "k2", False), (3, "k3", True),
+    ]  # fmt: skip
+    assert {(r.sheet, r.withdrawn, r.superseded_by_id, r.id_cipher) for r in stored} == {
+        ("O'Brien 表", False, None, None)
+    }
+    assert stored[0].extra == {}
+    with pytest.raises(ValueError, match="not fields"):
+        FastInsert(FeedRow, ("row_number",), fixed={"nope": 1})
+    with pytest.raises(ValueError, match="both"):
+        FastInsert(FeedRow, ("row_number",), fixed={"row_number": 1})

@@ -17,7 +17,7 @@ from renkou.core.intake import check_file, read_table, spool
 from renkou.core.intake.columns import ColumnBatch, read_columns
 from renkou.exchange.feeds import FEEDS
 from renkou.exchange.feeds.base import FEED_ID_CONTEXT
-from renkou.exchange.feeds.stage import Staged, fast_ids, normalise_batch
+from renkou.exchange.feeds.stage import Staged, _hashed_texts, fast_ids, normalise_batch
 from renkou.exchange.models import FeedRow
 from renkou.exchange.services import feed_import
 from renkou.linkage import idnumber
@@ -195,3 +195,25 @@ def test_only_numbers_store_id_rejects_leave_the_column_wise_path() -> None:
         (batch,) = read_columns(path=path, fmt="csv", spec=feed.spec).batches
     checked = stage._check(feed, batch, TODAY)
     assert list(checked.slow) == [0] * len(kept) + [1] * len(mangled)
+
+
+@st.composite
+def _late_table(draw: Any) -> tuple[list[list[str]], list[bool]]:
+    width = draw(st.integers(1, 6))
+    late = draw(st.lists(st.booleans(), min_size=width, max_size=width))
+    rows = draw(st.lists(st.lists(st.sampled_from(["", "a", "\x1f", " 张 "]) | st.text(),
+                                  min_size=width, max_size=width), max_size=20))  # fmt: skip
+    columns = [[row[c] for row in rows] for c in range(width)]
+    return columns, late
+
+
+@given(case=_late_table())
+def test_hashed_texts_join_as_the_row_wise_rule(case: tuple[list[list[str]], list[bool]]) -> None:
+    # FeedKind.hashed: a late column's cell counts only where filled; any number of them.
+    columns, late = case
+    rows = list(zip(*columns, strict=True)) if columns[0] else []
+    expected = [
+        "\x1f".join([v for v, is_late in zip(row, late, strict=True) if v or not is_late])
+        for row in rows
+    ]
+    assert _hashed_texts(columns, late) == expected

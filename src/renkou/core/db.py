@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -77,6 +77,16 @@ def insert_rows(objs: Sequence[models.Model], *, chunk: int = 5000) -> int:
     return len(objs)
 
 
+def _sqlite_literal(value: Any) -> str | None:
+    """A NULL, boolean or integer as SQLite SQL (what binding it stores); None for
+    any other value, which stays bound."""
+    if value is None:
+        return "NULL"
+    if type(value) is bool or type(value) is int:
+        return str(int(value))
+    return None
+
+
 def db_date(value: dt.date | None) -> Any:
     """A date as the backend stores it (for :class:`FastInsert`)."""
     if value is None:
@@ -93,42 +103,68 @@ class FastInsert:
     through its field (about 30 µs per row for a person on SQLite). An importer that
     already holds DB-ready values (dates through :func:`db_date`, JSON as text) sends
     plain tuples instead. Fields it does not supply get their model default, prepared
-    once; so a field added later with a default still works."""
+    once; so a field added later with a default still works. ``fixed`` gives fields
+    one value for every row (the batch a file's rows belong to).
 
-    def __init__(self, model: type[models.Model], supplied: Sequence[str]) -> None:
+    On SQLite a fixed or default value that is NULL, a boolean or an integer is written
+    into the statement itself: the rows then go to ``executemany`` as they are, with no
+    tuple copied to append it (a feed import's 10^5 rows: 0.09 s of copies)."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        supplied: Sequence[str],
+        fixed: Mapping[str, Any] | None = None,
+    ) -> None:
+        fixed = fixed or {}
         pk = model._meta.pk
         # An unsupplied primary key is left out so the database assigns it.
-        fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in supplied]
-        position = {name: i for i, name in enumerate(supplied)}
-        unknown = set(supplied) - {f.attname for f in fields}
+        given = set(supplied) | set(fixed)
+        fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in given]
+        unknown = given - {f.attname for f in fields}
         if unknown:
             raise ValueError(f"not fields of {model.__name__}: {sorted(unknown)}")
+        if set(supplied) & set(fixed):
+            raise ValueError(f"both supplied and fixed: {sorted(set(supplied) & set(fixed))}")
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         by_attname = {f.attname: f for f in fields}
         # Supplied columns first, then the constants: a row is one tuple concatenation.
         ordered = [by_attname[name] for name in supplied]
         constants = []
         for f in fields:
-            if f.attname in position:
+            if f.attname in supplied:
                 continue
             ordered.append(f)
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            if f.attname in fixed:
+                constants.append(fixed[f.attname])
+            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 constants.append(now)
             else:
                 constants.append(f.get_db_prep_save(f.get_default(), connection))
-        self.constants = tuple(constants)
         quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
         columns = ", ".join(quote(f.column) for f in ordered)
-        marks = ", ".join(["%s"] * len(ordered))
-        self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
-        self.copy_sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        marks = ["%s"] * len(supplied)
+        bound = []
+        for value in constants:
+            literal = _sqlite_literal(value) if connection.vendor == "sqlite" else None
+            if literal is None:
+                marks.append("%s")
+                bound.append(value)
+            else:
+                marks.append(literal)
+        self.constants = tuple(constants)
+        self.bound = tuple(bound)  # the constants SQLite's statement leaves to the rows
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})"  # noqa: S608 - names from the model
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
 
     def insert(self, rows: Sequence[Sequence[Any]]) -> None:
-        constants = self.constants
-        full = [tuple(row) + constants for row in rows]
         if connection.vendor == "postgresql":
-            self._copy(full)
+            constants = self.constants
+            self._copy([tuple(row) + constants for row in rows])
             return
+        bound = self.bound
+        full = [tuple(row) + bound for row in rows] if bound else rows
         with connection.cursor() as cursor:
             for start in range(0, len(full), _CHUNK):
                 cursor.executemany(self.sql, full[start : start + _CHUNK])

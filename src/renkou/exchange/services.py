@@ -254,9 +254,8 @@ def _apply(
             rows_superseded=len(run.changed), rows_withdrawn=len(run.withdrawn),
             rows_unchanged=run.unchanged,
         )  # fmt: skip
-        inserter = FastInsert(FeedRow, ("batch_id", *WRITTEN))
-        head = (feed_batch.pk,)
-        inserter.insert_batches([head + row for row in rows] for rows in spool.batches())
+        inserter = FastInsert(FeedRow, WRITTEN, fixed={"batch_id": feed_batch.pk})
+        inserter.insert_batches(spool.batches())
         # A corrected row points its predecessor at its replacement (same natural key).
         keys = [key for key, _ in run.changed]
         replaced: dict[str, int] = {}

@@ -194,3 +194,21 @@ def test_register_rows_column_wise_equal_row_wise(changes: list[tuple[int, int, 
         ]
         assert list(both[0].rows) == list(both[1].rows)
         assert both[0].notices == both[1].notices
+
+
+def test_xlsx_of_text_cells_only_finds_its_total_rows(tmp_path: Path) -> None:
+    # Every cell text (as a department's export often is): the 计 scan joins the cells as
+    # they are; a spaced total row is still a notice, 会计 still a row.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [HEADER, ["张伟", ID, "1980-03-01", "13812345678", "x"],
+                ["会计", ID, "1980-03-01", "", ""], ["小 计", "2", "", "", ""],
+                ["李四", ID, "1980-03-01", "", ""]]:  # fmt: skip
+        sheet.append(row)
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    fast, slow = _both(path)
+    assert fast == slow
+    assert [r.number for r in fast[0]] == [2, 3, 5]
+    assert [n.row for n in fast[1]] == [4]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
 from json.encoder import encode_basestring_ascii as json_string
@@ -332,10 +332,41 @@ def _problems(kind: FeedKind, checked: _Checked, fast: list[int]) -> list[str]:
              (("id", kind.id_field), ("id2", kind.id2_field)) if name]  # fmt: skip
     if not any(odd for _, odd in slots):
         return out
-    for j, i in enumerate(fast):
+    # Only the odd numbers' rows have a problem: a few percent of a batch.
+    where = dict(zip(fast, range(len(fast)), strict=True))
+    for i in set().union(*(odd for _, odd in slots)):
+        j = where.get(i)
         found = [f"{slot}:{odd[i][1]}" for slot, odd in slots if i in odd and odd[i][1]]
-        if found:
+        if j is not None and found:
             out[j] = "；".join(found)
+    return out
+
+
+def _hashed_texts(columns: list[list[str]], late: list[bool]) -> list[str]:
+    """Each row's ``"\\x1f".join(kind.hashed(values))``: a late column's cell
+    (FeedKind.hash_if_filled) only where filled.
+
+    Joined whole in C twice — with every column, and without the late ones — and each
+    row takes the join its late cells call for; a row with some late cells filled and
+    others blank (only with two or more late columns) is joined on its own. Measured on
+    10^5 rows of 20 columns, one late: 0.13 s against 0.28 s for a filter row by row."""
+    full = list(map("\x1f".join, zip(*columns, strict=True)))
+    lates = [column for column, is_late in zip(columns, late, strict=True) if is_late]
+    if not lates:
+        return full
+    early = [column for column, is_late in zip(columns, late, strict=True) if not is_late]
+    short = list(map("\x1f".join, zip(*early, strict=True))) if early else [""] * len(full)
+    if len(lates) == 1:
+        return [f if v else s for f, s, v in zip(full, short, lates[0], strict=True)]
+    out = []
+    for i, cells in enumerate(zip(*lates, strict=True)):
+        if all(cells):
+            out.append(full[i])
+        elif not any(cells):
+            out.append(short[i])
+        else:
+            kept = [c[i] for c, is_late in zip(columns, late, strict=True) if c[i] or not is_late]
+            out.append("\x1f".join(kept))
     return out
 
 
@@ -384,16 +415,7 @@ def _fill_fast(
     ]
     parts.append(_fragments('"id_problem": ', _problems(kind, checked, fast)))
     extras = ["{" + ", ".join(filter(None, p)) + "}" for p in zip(*parts, strict=True)]
-    cells = zip(*[texts[f] for f in fields], strict=True)
-    joined: Iterable[str]
-    if kind.hash_if_filled:  # a late column counts only where filled (FeedKind.hash_if_filled)
-        late = [f in kind.hash_if_filled for f in fields]
-        joined = (
-            "\x1f".join([v for v, is_late in zip(row, late, strict=True) if v or not is_late])
-            for row in cells
-        )
-    else:
-        joined = map("\x1f".join, cells)
+    joined = _hashed_texts([texts[f] for f in fields], [f in kind.hash_if_filled for f in fields])
     contents = crypto.row_digest_many(joined, purpose=DIGEST_PURPOSE)
     sources = col(kind.source_key)
     if all(sources) and kind.source_key:
