@@ -73,19 +73,29 @@ def test_some_columns_analyzed_and_the_row_count_all_the_same(cast: Cast) -> Non
     assert (after.get("id"), after.get("kind")) == (before.get("id"), before.get("kind"))
 
 
+def _feed_batch(digit: str) -> Any:
+    """A police feed batch of January 2026 to insert rows into (its import's digest of
+    ``digit`` repeated)."""
+    import datetime as dt
+
+    from renkou.core.models import ImportBatch
+    from renkou.exchange.models import FeedBatch
+
+    return FeedBatch.objects.create(
+        kind="police",
+        month=dt.date(2026, 1, 1),
+        import_batch=ImportBatch.objects.create(kind="police", sha256=digit * 64, size=1),
+    )
+
+
 @pytest.mark.django_db
 def test_insert_rows_round_trips_every_column_type(cast: Cast) -> None:
     import datetime as dt
 
     from renkou.core.db import insert_rows
-    from renkou.core.models import ImportBatch
-    from renkou.exchange.models import FeedBatch, FeedRow
+    from renkou.exchange.models import FeedRow
 
-    batch = FeedBatch.objects.create(
-        kind="police",
-        month=dt.date(2026, 1, 1),
-        import_batch=ImportBatch.objects.create(kind="police", sha256="0" * 64, size=1),
-    )
+    batch = _feed_batch("0")
     rows = [
         FeedRow(batch=batch, row_number=n, natural_key=f"k{n}", content_hash="h",
                 name="张三·阿布", sex="M", birth_date=dt.date(1990, 1, n),
@@ -107,17 +117,10 @@ def test_insert_rows_round_trips_every_column_type(cast: Cast) -> None:
 def test_fast_insert_fixed_values_and_defaults(cast: Cast) -> None:
     # A fixed batch, the defaults (NULL, False: in SQLite's statement) and a fixed text
     # that stays bound (a quote in it); rows go in as the tuples they are.
-    import datetime as dt
-
     from renkou.core.db import FastInsert
-    from renkou.core.models import ImportBatch
-    from renkou.exchange.models import FeedBatch, FeedRow
+    from renkou.exchange.models import FeedRow
 
-    batch = FeedBatch.objects.create(
-        kind="police",
-        month=dt.date(2026, 1, 1),
-        import_batch=ImportBatch.objects.create(kind="police", sha256="1" * 64, size=1),
-    )
+    batch = _feed_batch("1")
     inserter = FastInsert(
         FeedRow, ("row_number", "natural_key", "content_hash", "id_valid"),
         fixed={"batch_id": batch.pk, "sheet": "O'Brien 表"},
