@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 from renkou.benchmarks.linkage import KINDS
-from renkou.linkage.cascade import link_subjects
 from renkou.linkage.idnumber import check_digit
 from renkou.linkage.model import StoredModel, train
+from renkou.linkage.subjects import subjects_of
 from renkou.linkage.tables import Feed, Register
 from renkou.synth import generate
 
@@ -24,12 +24,12 @@ def make_id(area: str, born: date, seq: str) -> str:
 
 def trained_county(out: Path, people: int) -> tuple[Register, list[Feed], StoredModel]:
     """A synthetic county's register and first month's feeds (3× noise) in ``out``, and
-    the model trained on them (on the feed rows the cascade leaves, newborns apart)."""
+    the model trained on them (on every feed subject, newborns apart)."""
     generate(people=people, seed=11, out_dir=out, months=1, noise=3.0)
     reg = Register.from_csv(out / "register.csv")
     feeds = [Feed.from_csv(out / "feeds" / "2026-01" / f"{k}.csv", k) for k in KINDS]
     subjects = []
     for f in feeds:
-        s, _ = link_subjects(reg, f)
+        s = subjects_of(f)
         subjects.extend((s, i) for i in range(len(s)) if not s.newborn[i])
     return reg, feeds, train(reg, subjects)

@@ -20,7 +20,6 @@ from typing import Any
 import duckdb
 import pytest
 
-from renkou.linkage.cascade import link_subjects
 from renkou.linkage.matcher import match
 from renkou.linkage.model import (
     Backend,
@@ -177,7 +176,7 @@ def test_training_on_spark_reads_the_register_from_parquet(
     the trained parameters load and link on either backend."""
     subjects = []
     for f in county.feeds:
-        s, _ = link_subjects(county.register, f)
+        s = subjects_of(f)
         subjects.extend((s, i) for i in range(len(s)) if not s.newborn[i])
     model = train(
         county.register, subjects, backend=Backend("spark", spark, spool=tmp_path),

@@ -21,8 +21,9 @@ Contenders:
   ExactMatch on the number, NameComparison (Jaro-Winkler levels, term frequencies),
   DateOfBirthComparison, ExactMatch on sex and village; prior from the number, u by
   random sampling, m by EM; each feed subject linked to its best candidate at or above
-  the same auto threshold renkou uses. Its wall time includes training (Splink's normal
-  flow has no stored model); ``predict_s`` is the scoring alone.
+  the same auto threshold renkou uses. Its wall time includes preparing the rows (the
+  feed subjects' normalisation renkou does too, not renkou's cascade) and training
+  (Splink's normal flow has no stored model); ``predict_s`` is the scoring alone.
 
 ``--backend spark`` runs renkou's monthly model run (``renkou``; training stays on DuckDB:
 the stored parameters load on either backend) on a Spark session instead of in-process
@@ -55,7 +56,6 @@ from renkou.linkage.cascade import (
     LinkResult,
     link_all,
     link_exact_only,
-    link_subjects,
 )
 from renkou.linkage.evaluate import evaluate
 from renkou.linkage.matcher import match
@@ -68,7 +68,7 @@ from renkou.linkage.model import (
     register_frame,
     train,
 )
-from renkou.linkage.subjects import Subjects
+from renkou.linkage.subjects import Subjects, subjects_of
 from renkou.linkage.tables import Feed, Register
 
 __all__ = ["CONTENDERS", "main"]
@@ -105,7 +105,7 @@ def _load(county: Path) -> tuple[Register, list[Feed], dict[str, Path]]:
 def _subjects_for_training(register: Register, feeds: Sequence[Feed]) -> list[tuple[Any, int]]:
     out: list[tuple[Any, int]] = []
     for f in feeds:
-        s, _ = link_subjects(register, f)
+        s = subjects_of(f)
         out.extend((s, i) for i in range(len(s)) if not s.newborn[i])
     return out
 
@@ -141,7 +141,7 @@ def _splink_standard(
     from splink import DuckDBAPI, Linker, block_on
 
     t0 = time.perf_counter()
-    per_feed = [link_subjects(register, f)[0] for f in feeds]  # row preparation only
+    per_feed = [subjects_of(f) for f in feeds]  # the rows prepared as renkou's are
     subjects = [(s, i) for s in per_feed for i in range(len(s))]
     offsets = [0]
     for s in per_feed:

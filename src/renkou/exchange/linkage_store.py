@@ -29,9 +29,9 @@ from renkou.exchange.feeds import FEEDS
 from renkou.exchange.models import LinkageModel
 from renkou.exchange.reconcile_inputs import feed_input, register_input
 from renkou.exchange.services import IntakeError, parse_month
-from renkou.linkage.cascade import link_subjects
 from renkou.linkage.model import Backend, ModelError, StoredModel, Thresholds, train
 from renkou.linkage.spark import SparkUnavailableError, spark_running, spark_session, spark_stop
+from renkou.linkage.subjects import subjects_of
 
 __all__ = ["active_model", "linkage_backend", "thresholds", "train_model"]
 
@@ -110,7 +110,7 @@ def train_model(
         fi = feed_input(kind, first)
         if not fi.row_ids:
             continue
-        s, _result = link_subjects(reg.register, fi.feed)
+        s = subjects_of(fi.feed)
         subjects.extend((s, i) for i in range(len(s)) if not s.newborn[i])
     if not subjects or len(reg.register) == 0:
         raise IntakeError(f"{first:%Y-%m} 没有可用于训练的部门数据或底册为空。")

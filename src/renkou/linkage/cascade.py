@@ -55,7 +55,6 @@ __all__ = [
     "link",
     "link_all",
     "link_exact_only",
-    "link_subjects",
 ]
 
 METHODS: Final = (
@@ -461,7 +460,6 @@ class Cascade:
     ``offsets[f]:offsets[f + 1]``) and the links found, by subject index."""
 
     kinds: list[str]
-    per_feed: list[Subjects]
     offsets: list[int]
     subjects: Subjects
     state: _State
@@ -498,18 +496,13 @@ def cascade(register: Register, feeds: Sequence[Feed], *, exact_only: bool = Fal
             step(con, subjects, register, state)
     finally:
         con.close()
-    return Cascade([f.kind for f in feeds], per_feed, offsets, subjects, state)
+    return Cascade([f.kind for f in feeds], offsets, subjects, state)
 
 
 def link(register: Register, feed: Feed) -> LinkResult:
-    """Link every subject of ``feed`` to the register by the deterministic cascade."""
-    return link_subjects(register, feed)[1]
-
-
-def link_subjects(register: Register, feed: Feed) -> tuple[Subjects, LinkResult]:
-    """The feed's subjects and the cascade's result (row ``i`` of the table is subject ``i``)."""
-    c = cascade(register, [feed])
-    return c.subjects, c.results(register)[0]
+    """Link every subject of ``feed`` to the register by the deterministic cascade (row
+    ``i`` of the table is subject ``i`` of ``subjects_of(feed)``)."""
+    return cascade(register, [feed]).results(register)[0]
 
 
 def link_all(register: Register, feeds: Sequence[Feed]) -> list[LinkResult]:
